@@ -1,0 +1,122 @@
+package dev.fst.eval;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.dataset.RandomAccessDataset;
+import com.google.common.base.Preconditions;
+import dev.fst.data.Augmentation;
+import dev.fst.data.ImageSet;
+import java.util.Random;
+import java.util.stream.IntStream;
+
+/**
+ * Measures a classifier on labelled images in inference mode, in batches, each batch's arrays in its
+ * own {@link NDManager}. The model is not changed.
+ *
+ * <ul>
+ *   <li>{@link #accuracy}: clean accuracy (C-Acc), the fraction of images predicted as their label.
+ *   <li>{@link #attackSuccessRate}: the fraction of triggered images whose true class is not the
+ *       target that the model assigns to the target class (ASR, as the FST paper and BackdoorBench
+ *       measure it: target-class images are left out).
+ * </ul>
+ */
+public final class Evaluator {
+
+    /** Batch size used when none is given. */
+    public static final int DEFAULT_BATCH_SIZE = 256;
+
+    private Evaluator() {}
+
+    /**
+     * Returns the clean accuracy of {@code model} on {@code data}.
+     *
+     * @param model the classifier
+     * @param data labelled images of shape (C, H, W)
+     * @return correct predictions over all images
+     * @throws IllegalArgumentException if the data is empty or malformed
+     */
+    public static Rate accuracy(Model model, RandomAccessDataset data) {
+        return accuracy(model, data, DEFAULT_BATCH_SIZE);
+    }
+
+    /**
+     * Returns the clean accuracy of {@code model} on {@code data}.
+     *
+     * @param model the classifier
+     * @param data labelled images of shape (C, H, W)
+     * @param batchSize images per forward pass, {@code >= 1}
+     * @return correct predictions over all images
+     * @throws IllegalArgumentException if the data is empty or malformed
+     */
+    public static Rate accuracy(Model model, RandomAccessDataset data, int batchSize) {
+        ImageSet images = ImageSet.read(data, model.getNDManager());
+        return count(model, images, batchSize, -1);
+    }
+
+    /**
+     * Returns the attack success rate of {@code model} on triggered images.
+     *
+     * @param model the classifier
+     * @param triggered images with the trigger applied, labelled with their <em>true</em> class;
+     *     images of the target class are skipped
+     * @param target the attacker's target class
+     * @return predictions of {@code target} over the images whose true class is not {@code target}
+     * @throws IllegalArgumentException if the data is empty or malformed, or {@code target < 0}
+     */
+    public static Rate attackSuccessRate(Model model, RandomAccessDataset triggered, int target) {
+        return attackSuccessRate(model, triggered, target, DEFAULT_BATCH_SIZE);
+    }
+
+    /**
+     * Returns the attack success rate of {@code model} on triggered images.
+     *
+     * @param model the classifier
+     * @param triggered images with the trigger applied, labelled with their <em>true</em> class;
+     *     images of the target class are skipped
+     * @param target the attacker's target class, {@code >= 0}
+     * @param batchSize images per forward pass, {@code >= 1}
+     * @return predictions of {@code target} over the images whose true class is not {@code target}
+     * @throws IllegalArgumentException if the data is empty or malformed, or {@code target < 0}
+     */
+    public static Rate attackSuccessRate(
+            Model model, RandomAccessDataset triggered, int target, int batchSize) {
+        Preconditions.checkArgument(target >= 0, "target must be >= 0 but was %s", target);
+        ImageSet images = ImageSet.read(triggered, model.getNDManager());
+        return count(model, images, batchSize, target);
+    }
+
+    private static Rate count(Model model, ImageSet images, int batchSize, int target) {
+        Preconditions.checkArgument(batchSize >= 1, "batchSize must be >= 1 but was %s", batchSize);
+        Block block = model.getBlock();
+        int[] order = selection(images, target);
+        long hits = 0;
+        try (NDManager scope = model.getNDManager().newSubManager()) {
+            ParameterStore store = new ParameterStore(scope, false);
+            for (int from = 0; from < order.length; from += batchSize) {
+                int to = Math.min(order.length, from + batchSize);
+                try (NDManager batch = scope.newSubManager()) {
+                    NDList xy = images.batch(batch, order, from, to, Augmentation.none(), new Random(0));
+                    NDArray logits = block.forward(store, new NDList(xy.get(0)), false).singletonOrThrow();
+                    NDArray predicted = logits.argMax(1).toType(DataType.INT64, false);
+                    NDArray hit = target < 0 ? predicted.eq(xy.get(1)) : predicted.eq(target);
+                    hits += hit.countNonzero().getLong();
+                }
+            }
+        }
+        return new Rate(hits, order.length);
+    }
+
+    private static int[] selection(ImageSet images, int target) {
+        if (target < 0) {
+            return images.indexOrder();
+        }
+        return IntStream.range(0, images.size())
+                .filter(i -> images.label(i) != target)
+                .toArray();
+    }
+}

@@ -1,0 +1,112 @@
+package dev.fst.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import com.google.common.base.Preconditions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stochastic gradient descent with momentum exactly as {@code torch.optim.SGD} computes it (no
+ * dampening, no Nesterov): {@code g <- grad + weightDecay * p}; {@code v <- g} on the first step,
+ * {@code v <- momentum * v + g} afterwards; {@code p <- p - lr * v}.
+ *
+ * <p>DJL's built-in SGD folds the learning rate into the velocity ({@code v <- momentum * v + lr *
+ * g}), which only agrees with PyTorch at a constant rate; FST's cosine schedule changes the rate
+ * every epoch, so this class keeps PyTorch's order. After each update the parameter's gradient is
+ * zeroed. Velocity buffers live in the manager given at construction and die with it.
+ *
+ * <p>Not thread-safe; one instance per tuning run.
+ */
+public final class TorchSgd {
+
+    private final double momentum;
+    private final double weightDecay;
+    private final NDManager stateManager;
+    private final Map<String, NDArray> velocities = new HashMap<>();
+
+    /**
+     * Creates the optimizer.
+     *
+     * @param momentum momentum factor in {@code [0, 1)}
+     * @param weightDecay L2 penalty factor, {@code >= 0}
+     * @param stateManager owner of the velocity buffers
+     */
+    public TorchSgd(double momentum, double weightDecay, NDManager stateManager) {
+        Preconditions.checkArgument(
+                momentum >= 0 && momentum < 1, "momentum must be in [0, 1) but was %s", momentum);
+        Preconditions.checkArgument(
+                weightDecay >= 0, "weightDecay must be >= 0 but was %s", weightDecay);
+        this.momentum = momentum;
+        this.weightDecay = weightDecay;
+        this.stateManager = stateManager;
+    }
+
+    /**
+     * Updates every parameter in place from its accumulated gradient, then zeroes the gradient.
+     * Parameters that received no gradient in this step are left unchanged.
+     *
+     * @param parameters the parameters to update
+     * @param learningRate the step size of this step, {@code > 0}
+     */
+    public void step(List<Parameter> parameters, double learningRate) {
+        try (NDManager scope = stateManager.newSubManager()) {
+            for (Parameter parameter : parameters) {
+                PtNDArray weight = (PtNDArray) parameter.getArray();
+                NDArray grad = JniUtils.getGradient(weight);
+                if (grad == null) {
+                    continue; // not reached by this step's backward pass, as PyTorch skips it
+                }
+                grad.attach(scope);
+                NDArray direction = grad;
+                if (weightDecay != 0) {
+                    NDArray decay = weight.mul((float) weightDecay);
+                    decay.attach(scope);
+                    direction = grad.add(decay);
+                }
+                if (momentum != 0) {
+                    NDArray velocity = velocities.get(parameter.getId());
+                    if (velocity == null) {
+                        velocity = direction.duplicate();
+                        velocity.attach(stateManager);
+                        velocities.put(parameter.getId(), velocity);
+                    } else {
+                        velocity.muli((float) momentum).addi(direction);
+                    }
+                    direction = velocity;
+                }
+                NDArray update = direction.mul((float) learningRate);
+                update.attach(scope);
+                weight.subi(update);
+                zeroGradient(weight);
+            }
+        }
+    }
+
+    /**
+     * Zeroes the accumulated gradient of an array (DJL's gradient collector adds to it).
+     *
+     * @param array a parameter array with gradients enabled
+     */
+    public static void zeroGradient(NDArray array) {
+        JniUtils.zeroGrad((PtNDArray) array);
+    }
+
+    /**
+     * Zeroes an array's gradient if it has one, so a run never starts from gradients that an
+     * earlier, failed run left behind.
+     *
+     * @param array a parameter array
+     */
+    public static void clearGradient(NDArray array) {
+        NDArray grad = JniUtils.getGradient((PtNDArray) array);
+        if (grad != null) {
+            grad.close();
+            zeroGradient(array);
+        }
+    }
+}

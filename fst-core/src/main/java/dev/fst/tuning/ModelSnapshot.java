@@ -1,0 +1,105 @@
+package dev.fst.tuning;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.util.Pair;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A copy of a model's complete state, taken before tuning, that can put the model back exactly.
+ *
+ * <p>A DJL block's state is its parameters, BatchNorm running statistics included; they are copied
+ * on the model's device and written back in place, so every reference to the model's parameters
+ * stays valid. A TorchScript module also has buffers (BatchNorm running statistics) that DJL does
+ * not expose; its snapshot is the serialised module, and restoring swaps a module loaded from it
+ * into the model ({@link Model#setBlock}) and closes the tuned one.
+ */
+abstract class ModelSnapshot implements AutoCloseable {
+
+    static ModelSnapshot take(Model model) {
+        Block block = model.getBlock();
+        return block instanceof PtSymbolBlock
+                ? new TorchScriptSnapshot(model, (PtSymbolBlock) block)
+                : new ParameterSnapshot(model);
+    }
+
+    /** Puts the model back into the state it had when the snapshot was taken. */
+    abstract void restore();
+
+    @Override
+    public abstract void close();
+
+    private static final class ParameterSnapshot extends ModelSnapshot {
+        private final NDManager manager;
+        private final List<Pair<NDArray, NDArray>> copies = new ArrayList<>();
+
+        ParameterSnapshot(Model model) {
+            manager = model.getNDManager().newSubManager();
+            for (Pair<String, Parameter> pair : model.getBlock().getParameters()) {
+                NDArray live = pair.getValue().getArray();
+                NDArray copy = live.duplicate();
+                copy.attach(manager);
+                copies.add(new Pair<>(live, copy));
+            }
+        }
+
+        @Override
+        void restore() {
+            for (Pair<NDArray, NDArray> pair : copies) {
+                pair.getKey().set(new NDIndex("..."), pair.getValue());
+            }
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+
+    private static final class TorchScriptSnapshot extends ModelSnapshot {
+        private final Model model;
+        private final byte[] module;
+
+        TorchScriptSnapshot(Model model, PtSymbolBlock block) {
+            this.model = model;
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            JniUtils.writeModule(block, out, false);
+            this.module = out.toByteArray();
+        }
+
+        @Override
+        void restore() {
+            PtSymbolBlock tuned = (PtSymbolBlock) model.getBlock();
+            PtSymbolBlock original;
+            try {
+                original =
+                        JniUtils.loadModule(
+                                (PtNDManager) model.getNDManager(),
+                                new ByteArrayInputStream(module),
+                                true,
+                                false);
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not reload the model's snapshot", e);
+            }
+            // A new PtSymbolBlock believes it is in training mode; make the module agree.
+            JniUtils.enableTrainingMode(original);
+            model.setBlock(original);
+            tuned.close();
+        }
+
+        @Override
+        public void close() {}
+    }
+}

@@ -1,0 +1,203 @@
+package dev.fst.tuning;
+
+import ai.djl.Model;
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import dev.fst.head.ClassifierHead;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a purification run did, as a value: the tuned model, the per-epoch history, the head it
+ * worked on, and the provenance needed to repeat it (full configuration, seed, library and engine
+ * versions, device, timings).
+ */
+public final class PurificationResult {
+
+    private final String method;
+    private final Model model;
+    private final ClassifierHead head;
+    private final ImmutableMap<String, Object> configuration;
+    private final ImmutableList<EpochRecord> epochs;
+    private final int samples;
+    private final String imageShape;
+    private final Map<String, String> environment;
+    private final Instant startedAt;
+    private final Duration wallTime;
+
+    PurificationResult(
+            String method,
+            Model model,
+            ClassifierHead head,
+            Map<String, Object> configuration,
+            List<EpochRecord> epochs,
+            int samples,
+            String imageShape,
+            Map<String, String> environment,
+            Instant startedAt,
+            Duration wallTime) {
+        this.method = method;
+        this.model = model;
+        this.head = head;
+        this.configuration = ImmutableMap.copyOf(configuration);
+        this.epochs = ImmutableList.copyOf(epochs);
+        this.samples = samples;
+        this.imageShape = imageShape;
+        this.environment = ImmutableMap.copyOf(environment);
+        this.startedAt = startedAt;
+        this.wallTime = wallTime;
+    }
+
+    /**
+     * Returns the method's name.
+     *
+     * @return for example {@code FST}
+     */
+    public String method() {
+        return method;
+    }
+
+    /**
+     * Returns the tuned model, the same object that was passed to {@code purify}.
+     *
+     * @return the model
+     */
+    public Model model() {
+        return model;
+    }
+
+    /**
+     * Returns the head the run re-initialised, penalised or projected.
+     *
+     * @return the head, referring to the model's live parameters
+     */
+    public ClassifierHead head() {
+        return head;
+    }
+
+    /**
+     * Returns the names of the head's layers.
+     *
+     * @return names such as {@code [fc]}
+     */
+    public List<String> headLayers() {
+        return head.names();
+    }
+
+    /**
+     * Returns every setting of the run: the method's own options and the shared ones.
+     *
+     * @return an immutable ordered map
+     */
+    public Map<String, Object> configuration() {
+        return configuration;
+    }
+
+    /**
+     * Returns the seed of the run.
+     *
+     * @return the seed
+     */
+    public long seed() {
+        return (Long) configuration.get("seed");
+    }
+
+    /**
+     * Returns what every epoch did, in order.
+     *
+     * @return one record per epoch
+     */
+    public List<EpochRecord> epochs() {
+        return epochs;
+    }
+
+    /**
+     * Returns the number of tuning images.
+     *
+     * @return the size of the tuning set
+     */
+    public int samples() {
+        return samples;
+    }
+
+    /**
+     * Returns the shape of one tuning image.
+     *
+     * @return for example {@code (3, 32, 32)}
+     */
+    public String imageShape() {
+        return imageShape;
+    }
+
+    /**
+     * Returns where the run happened: {@code djl}, {@code engine}, {@code engineVersion}, {@code
+     * device}, {@code java}, {@code os}.
+     *
+     * @return an immutable ordered map
+     */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    /**
+     * Returns the device the run tuned on.
+     *
+     * @return for example {@code cpu()} or {@code gpu(0)}
+     */
+    public String device() {
+        return environment.get("device");
+    }
+
+    /**
+     * Returns when the run started.
+     *
+     * @return the start instant
+     */
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    /**
+     * Returns the run's wall time, from the call to {@code purify} to its return.
+     *
+     * @return the duration
+     */
+    public Duration wallTime() {
+        return wallTime;
+    }
+
+    /**
+     * Returns the loss of the last epoch.
+     *
+     * @return the mean loss of the last epoch
+     */
+    public double finalLoss() {
+        return epochs.get(epochs.size() - 1).loss();
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(method)
+                .append(" on ")
+                .append(samples)
+                .append(" images ")
+                .append(imageShape)
+                .append(", head ")
+                .append(head)
+                .append(", ")
+                .append(String.format("%.1f s", wallTime.toMillis() / 1000.0))
+                .append('\n')
+                .append("  configuration ")
+                .append(configuration)
+                .append('\n')
+                .append("  environment ")
+                .append(environment);
+        for (EpochRecord epoch : epochs) {
+            sb.append("\n  ").append(epoch);
+        }
+        return sb.toString();
+    }
+}

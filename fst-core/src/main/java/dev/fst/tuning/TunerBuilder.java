@@ -1,0 +1,204 @@
+package dev.fst.tuning;
+
+import ai.djl.Device;
+import dev.fst.data.Augmentation;
+import dev.fst.head.HeadSelector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The options every tuner's builder shares. Each setter validates its argument at once and may be
+ * called only once; {@code IllegalArgumentException} names the option, the valid range and the
+ * value, {@code IllegalStateException} a second call. Unset options take the tuner's defaults
+ * (see {@link TuningConfig}).
+ *
+ * @param <B> the concrete builder type, returned by every setter for chaining
+ */
+public abstract class TunerBuilder<B extends TunerBuilder<B>> {
+
+    private final TuningConfig defaults;
+    private Integer epochs;
+    private Double learningRate;
+    private Double momentum;
+    private Double weightDecay;
+    private Integer batchSize;
+    private HeadSelector head;
+    private Device device;
+    private Long seed;
+    private Augmentation augmentation;
+    private final List<TuningListener> listeners = new ArrayList<>();
+
+    /**
+     * Creates a builder.
+     *
+     * @param defaults the values of options the user does not set
+     */
+    protected TunerBuilder(TuningConfig defaults) {
+        this.defaults = Objects.requireNonNull(defaults, "defaults");
+    }
+
+    /**
+     * Returns this builder as its concrete type.
+     *
+     * @return {@code this}
+     */
+    protected abstract B self();
+
+    /**
+     * Refuses a second call to a setter.
+     *
+     * @param current the option's current value, {@code null} while unset
+     * @param option the option's name
+     * @throws IllegalStateException if the option was set before
+     */
+    protected static void requireUnset(Object current, String option) {
+        if (current != null) {
+            throw new IllegalStateException(option + " was already set to " + current);
+        }
+    }
+
+    /**
+     * Sets the number of passes over the tuning data. Default 10.
+     *
+     * @param epochs {@code >= 1}
+     * @return this builder
+     */
+    public B epochs(int epochs) {
+        requireUnset(this.epochs, "epochs");
+        this.epochs = TuningConfig.checkEpochs(epochs);
+        return self();
+    }
+
+    /**
+     * Sets the learning rate of the first epoch; it then follows a cosine curve towards 0, stepped
+     * per epoch. Default 0.01.
+     *
+     * @param learningRate finite, {@code > 0}
+     * @return this builder
+     */
+    public B learningRate(double learningRate) {
+        requireUnset(this.learningRate, "learningRate");
+        this.learningRate = TuningConfig.checkLearningRate(learningRate);
+        return self();
+    }
+
+    /**
+     * Sets the SGD momentum (PyTorch semantics). Default 0.9.
+     *
+     * @param momentum in {@code [0, 1)}
+     * @return this builder
+     */
+    public B momentum(double momentum) {
+        requireUnset(this.momentum, "momentum");
+        this.momentum = TuningConfig.checkMomentum(momentum);
+        return self();
+    }
+
+    /**
+     * Sets the SGD weight decay, applied to every trained parameter. Default 0.
+     *
+     * @param weightDecay finite, {@code >= 0}
+     * @return this builder
+     */
+    public B weightDecay(double weightDecay) {
+        requireUnset(this.weightDecay, "weightDecay");
+        this.weightDecay = TuningConfig.checkWeightDecay(weightDecay);
+        return self();
+    }
+
+    /**
+     * Sets the mini-batch size. Default 128.
+     *
+     * @param batchSize {@code >= 1}
+     * @return this builder
+     */
+    public B batchSize(int batchSize) {
+        requireUnset(this.batchSize, "batchSize");
+        this.batchSize = TuningConfig.checkBatchSize(batchSize);
+        return self();
+    }
+
+    /**
+     * Sets how the classifier head is found. Default {@link HeadSelector#auto()}.
+     *
+     * @param head the selector
+     * @return this builder
+     */
+    public B head(HeadSelector head) {
+        requireUnset(this.head, "head");
+        this.head = Objects.requireNonNull(head, "head must not be null");
+        return self();
+    }
+
+    /**
+     * Sets the device to tune on. It must be the device the model's parameters live on (load or
+     * create the model there); the check happens in {@code purify}, before anything changes.
+     * Default: the parameters' device, which for a model DJL created is the GPU when one is
+     * present and the CPU otherwise.
+     *
+     * @param device the device
+     * @return this builder
+     */
+    public B device(Device device) {
+        requireUnset(this.device, "device");
+        this.device = Objects.requireNonNull(device, "device must not be null");
+        return self();
+    }
+
+    /**
+     * Sets the seed of every random choice of a run. Default 0. The same seed on the CPU gives
+     * bit-identical weights.
+     *
+     * @param seed any value
+     * @return this builder
+     */
+    public B seed(long seed) {
+        requireUnset(this.seed, "seed");
+        this.seed = seed;
+        return self();
+    }
+
+    /**
+     * Sets the training-time augmentation. Default {@link Augmentation#cropAndFlip()}.
+     *
+     * @param augmentation the augmentation, {@link Augmentation#none()} to switch it off
+     * @return this builder
+     */
+    public B augmentation(Augmentation augmentation) {
+        requireUnset(this.augmentation, "augmentation");
+        this.augmentation = Objects.requireNonNull(augmentation, "augmentation must not be null");
+        return self();
+    }
+
+    /**
+     * Adds a progress listener; may be called several times. No listener by default (each epoch is
+     * logged at INFO through SLF4J). {@link TuningListener#progressBar()} draws a console bar.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public B listener(TuningListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+        return self();
+    }
+
+    /**
+     * Builds the shared options from what was set and the defaults.
+     *
+     * @return the validated, immutable options
+     */
+    protected TuningConfig config() {
+        return new TuningConfig(
+                epochs != null ? epochs : defaults.epochs(),
+                learningRate != null ? learningRate : defaults.learningRate(),
+                momentum != null ? momentum : defaults.momentum(),
+                weightDecay != null ? weightDecay : defaults.weightDecay(),
+                batchSize != null ? batchSize : defaults.batchSize(),
+                head != null ? head : defaults.head(),
+                device != null ? device : defaults.device(),
+                seed != null ? seed : defaults.seed(),
+                augmentation != null ? augmentation : defaults.augmentation(),
+                listeners);
+    }
+}
