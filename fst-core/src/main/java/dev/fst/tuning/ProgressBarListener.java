@@ -20,7 +20,7 @@ final class ProgressBarListener implements TuningListener {
     @Override
     public void onBatchEnd(int epoch, int batch, double loss) {
         if (batch == 1) {
-            bar.reset(method + " epoch " + epoch + "/" + epochs, batches);
+            bar.reset(method + " " + epoch + "/" + epochs, batches);
             bar.start(0);
         }
         bar.update(batch, String.format("loss %.4f", loss));
