@@ -1,21 +1,16 @@
 package dev.fst;
 
-import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.dataset.RandomAccessDataset;
 import com.google.common.base.Preconditions;
-import com.google.common.collect.ImmutableMap;
 import dev.fst.head.HeadInitializer;
 import dev.fst.head.HeadLayer;
 import dev.fst.head.InnerProductPenalty;
 import dev.fst.head.NormProjection;
-import dev.fst.tuning.PurificationResult;
-import dev.fst.tuning.Purifier;
+import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningConfig;
 import dev.fst.tuning.TuningContext;
-import dev.fst.tuning.TuningLoop;
 import dev.fst.tuning.TuningMethod;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,32 +45,34 @@ import java.util.Objects;
  * (padding 4) and horizontal flip. Instances are immutable and thread-safe; {@link #toString()}
  * shows every setting.
  */
-public final class FeatureShiftTuner implements Purifier {
+public final class FeatureShiftTuner extends AbstractPurifier {
 
     /** The method's name in results and tables. */
     public static final String NAME = "FST";
 
+    private static final HeadInitializer DEFAULT_INITIALIZER = HeadInitializer.uniform();
+
     private final double alpha;
     private final boolean projection;
     private final HeadInitializer headInitializer;
-    private final TuningConfig config;
-    private final ImmutableMap<String, Object> configuration;
 
-    private FeatureShiftTuner(Builder builder, TuningConfig config) {
-        this.alpha = builder.alpha != null ? builder.alpha : 0.2;
-        this.projection = builder.projection != null ? builder.projection : true;
-        this.headInitializer =
-                builder.headInitializer != null ? builder.headInitializer : HeadInitializer.uniform();
-        this.config = config;
+    private FeatureShiftTuner(
+            double alpha, boolean projection, HeadInitializer headInitializer, TuningConfig config) {
+        super(NAME, options(alpha, projection, headInitializer), config);
+        this.alpha = alpha;
+        this.projection = projection;
+        this.headInitializer = headInitializer;
+    }
+
+    private static Map<String, Object> options(
+            double alpha, boolean projection, HeadInitializer headInitializer) {
         Map<String, Object> map = new LinkedHashMap<>();
-        map.put("method", NAME);
         map.put("alpha", alpha);
         map.put("projection", projection);
         map.put(
                 "headInitializer",
-                builder.headInitializer != null ? "custom" : "uniform(+-1/sqrt(fan_in))");
-        map.putAll(config.toMap());
-        this.configuration = ImmutableMap.copyOf(map);
+                headInitializer == DEFAULT_INITIALIZER ? "uniform(+-1/sqrt(fan_in))" : "custom");
+        return map;
     }
 
     /**
@@ -85,16 +82,6 @@ public final class FeatureShiftTuner implements Purifier {
      */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Map<String, Object> configuration() {
-        return configuration;
     }
 
     /**
@@ -115,23 +102,9 @@ public final class FeatureShiftTuner implements Purifier {
         return projection;
     }
 
-    /**
-     * Returns the shared options.
-     *
-     * @return the options
-     */
-    public TuningConfig config() {
-        return config;
-    }
-
     @Override
-    public PurificationResult purify(Model model, RandomAccessDataset data) {
-        return TuningLoop.run(NAME, configuration, model, data, config, new Method());
-    }
-
-    @Override
-    public String toString() {
-        return "FeatureShiftTuner" + configuration;
+    protected TuningMethod newMethod() {
+        return new Method();
     }
 
     /** FST's additions to the shared loop: head re-init, the penalty, the projection. */
@@ -234,7 +207,11 @@ public final class FeatureShiftTuner implements Purifier {
          * @return the tuner
          */
         public FeatureShiftTuner build() {
-            return new FeatureShiftTuner(this, config());
+            return new FeatureShiftTuner(
+                    alpha != null ? alpha : 0.2,
+                    projection != null ? projection : true,
+                    headInitializer != null ? headInitializer : DEFAULT_INITIALIZER,
+                    config());
         }
     }
 }

@@ -1,17 +1,11 @@
 package dev.fst.baselines;
 
-import ai.djl.Model;
-import ai.djl.training.dataset.RandomAccessDataset;
-import com.google.common.collect.ImmutableMap;
 import dev.fst.head.NormProjection;
-import dev.fst.tuning.PurificationResult;
-import dev.fst.tuning.Purifier;
+import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningConfig;
 import dev.fst.tuning.TuningContext;
-import dev.fst.tuning.TuningLoop;
 import dev.fst.tuning.TuningMethod;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -23,23 +17,16 @@ import java.util.Map;
  * so the paper's FT numbers come from this variant; switch it off for textbook fine-tuning. The
  * shared options and their defaults are those of {@link TuningConfig}. Immutable and thread-safe.
  */
-public final class FineTuner implements Purifier {
+public final class FineTuner extends AbstractPurifier {
 
     /** The method's name in results and tables. */
     public static final String NAME = "FT";
 
     private final boolean projection;
-    private final TuningConfig config;
-    private final ImmutableMap<String, Object> configuration;
 
     private FineTuner(boolean projection, TuningConfig config) {
+        super(NAME, Map.of("projection", projection), config);
         this.projection = projection;
-        this.config = config;
-        Map<String, Object> map = new LinkedHashMap<>();
-        map.put("method", NAME);
-        map.put("projection", projection);
-        map.putAll(config.toMap());
-        this.configuration = ImmutableMap.copyOf(map);
     }
 
     /**
@@ -52,39 +39,23 @@ public final class FineTuner implements Purifier {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
+    protected TuningMethod newMethod() {
+        if (!projection) {
+            return new TuningMethod() {};
+        }
+        return new TuningMethod() {
+            private NormProjection norms;
 
-    @Override
-    public Map<String, Object> configuration() {
-        return configuration;
-    }
+            @Override
+            public void prepare(TuningContext context) {
+                norms = NormProjection.capture(context.head());
+            }
 
-    @Override
-    public PurificationResult purify(Model model, RandomAccessDataset data) {
-        TuningMethod method =
-                projection
-                        ? new TuningMethod() {
-                            private NormProjection norms;
-
-                            @Override
-                            public void prepare(TuningContext context) {
-                                norms = NormProjection.capture(context.head());
-                            }
-
-                            @Override
-                            public void afterStep(TuningContext context) {
-                                norms.project();
-                            }
-                        }
-                        : new TuningMethod() {};
-        return TuningLoop.run(NAME, configuration, model, data, config, method);
-    }
-
-    @Override
-    public String toString() {
-        return "FineTuner" + configuration;
+            @Override
+            public void afterStep(TuningContext context) {
+                norms.project();
+            }
+        };
     }
 
     /** Builds a {@link FineTuner}; every option may be set once and is validated at once. */

@@ -39,17 +39,7 @@ public final class TestModels {
 
     /** Two conv-BN-ReLU stages, global pooling and a single Linear head. */
     public static Model cnn(int classes, int size, int seed) {
-        SequentialBlock features =
-                new SequentialBlock()
-                        .add(conv(8, 1))
-                        .add(BatchNorm.builder().build())
-                        .add(Activation.reluBlock())
-                        .add(Pool.maxPool2dBlock(new Shape(2, 2)))
-                        .add(conv(16, 1))
-                        .add(BatchNorm.builder().build())
-                        .add(Activation.reluBlock())
-                        .add(Pool.globalAvgPool2dBlock())
-                        .add(Blocks.batchFlattenBlock());
+        SequentialBlock features = smallFeatures();
         SequentialBlock net =
                 new SequentialBlock().add(features).add(Linear.builder().setUnits(classes).build());
         return initialised("cnn", net, size, seed);
@@ -57,17 +47,7 @@ public final class TestModels {
 
     /** Conv features and a VGG-style three-Linear head with ReLU and dropout in between. */
     public static Model vgg(int classes, int size, int seed) {
-        SequentialBlock features =
-                new SequentialBlock()
-                        .add(conv(8, 1))
-                        .add(BatchNorm.builder().build())
-                        .add(Activation.reluBlock())
-                        .add(Pool.maxPool2dBlock(new Shape(2, 2)))
-                        .add(conv(16, 1))
-                        .add(BatchNorm.builder().build())
-                        .add(Activation.reluBlock())
-                        .add(Pool.globalAvgPool2dBlock())
-                        .add(Blocks.batchFlattenBlock());
+        SequentialBlock features = smallFeatures();
         SequentialBlock head =
                 new SequentialBlock()
                         .add(Linear.builder().setUnits(32).build())
@@ -78,6 +58,19 @@ public final class TestModels {
                         .add(Dropout.builder().optRate(0.5f).build())
                         .add(Linear.builder().setUnits(classes).build());
         return initialised("vgg", new SequentialBlock().add(features).add(head), size, seed);
+    }
+
+    private static SequentialBlock smallFeatures() {
+        return new SequentialBlock()
+                .add(conv(8, 1))
+                .add(BatchNorm.builder().build())
+                .add(Activation.reluBlock())
+                .add(Pool.maxPool2dBlock(new Shape(2, 2)))
+                .add(conv(16, 1))
+                .add(BatchNorm.builder().build())
+                .add(Activation.reluBlock())
+                .add(Pool.globalAvgPool2dBlock())
+                .add(Blocks.batchFlattenBlock());
     }
 
     /** The CIFAR ResNet-18 of the FST reference (3x3 stem, no max-pool, BasicBlocks 2-2-2-2). */
