@@ -137,13 +137,12 @@ public final class TuningLoop {
                 List<EpochRecord> history =
                         tune(images, head, parameters, runManager, gradientFlags.keySet());
                 restoreGradientFlags(gradientFlags);
-                Map<String, Object> settings = new LinkedHashMap<>(configuration);
                 PurificationResult result =
                         new PurificationResult(
                                 method,
                                 model,
                                 head,
-                                settings,
+                                configuration,
                                 history,
                                 images.size(),
                                 images.imageShape().toString(),
