@@ -108,7 +108,7 @@ public final class ImageSet {
                                         + y.getShape());
                     }
                     float[] values = x.toType(DataType.FLOAT32, false).toFloatArray();
-                    System.arraycopy(values, 0, pixels, filled * values.length / b, values.length);
+                    System.arraycopy(values, 0, pixels, filled * (values.length / b), values.length);
                     double[] ys = y.toType(DataType.FLOAT64, false).toDoubleArray();
                     for (int i = 0; i < b; i++) {
                         double label = ys[i];

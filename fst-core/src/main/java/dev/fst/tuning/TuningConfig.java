@@ -113,6 +113,18 @@ public final class TuningConfig {
                 augmentation, listeners);
     }
 
+    /**
+     * Returns a copy with another weight decay, for tuners whose default differs.
+     *
+     * @param weightDecay the L2 coefficient, {@code >= 0} and finite
+     * @return the copy
+     */
+    public TuningConfig withWeightDecay(double weightDecay) {
+        return new TuningConfig(
+                epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed, augmentation,
+                listeners);
+    }
+
     static int checkEpochs(int epochs) {
         Preconditions.checkArgument(epochs >= 1, "epochs must be >= 1 but was %s", epochs);
         return epochs;

@@ -1,0 +1,234 @@
+package dev.fst.lab;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.dataset.RandomAccessDataset;
+import com.google.common.base.Stopwatch;
+import dev.fst.FeatureShiftTuner;
+import dev.fst.baselines.FineTuner;
+import dev.fst.eval.Evaluator;
+import dev.fst.head.ClassifierHead;
+import dev.fst.head.HeadLayer;
+import dev.fst.head.HeadSelector;
+import dev.fst.head.NormProjection;
+import dev.fst.eval.Rate;
+import dev.fst.lab.attack.Attack;
+import dev.fst.lab.attack.Attacks;
+import dev.fst.lab.attack.PoisonedSet;
+import dev.fst.lab.data.DataSource;
+import dev.fst.lab.data.HeldOutSplit;
+import dev.fst.lab.data.LabData;
+import dev.fst.lab.data.LabeledImages;
+import dev.fst.lab.train.BackdoorRecord;
+import dev.fst.lab.train.BackdoorTrainer;
+import dev.fst.lab.train.ModelStore;
+import dev.fst.tuning.PurificationResult;
+import dev.fst.tuning.Purifier;
+import dev.fst.tuning.TunerBuilder;
+import dev.fst.tuning.TuningListener;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The backdoor lab's main job: loads or generates the data, holds out a clean tuning set, poisons
+ * the rest with an attack, trains the backdoored model (or reuses it from the {@link ModelStore}),
+ * purifies copies of it with vanilla fine-tuning and with FST, and prints clean accuracy and attack
+ * success rate before and after.
+ *
+ * <p>Run from the repository root: {@code mvn -q -B -DskipTests install && mvn -q -B -pl
+ * fst-examples exec:java}; options after {@code -Dexec.args="..."} (see {@link LabOptions#USAGE}).
+ */
+public final class BackdoorLab {
+
+    private BackdoorLab() {}
+
+    /**
+     * One row of the before/after table.
+     *
+     * @param defense the defense's name, {@code none (backdoored)} for the model as trained
+     * @param cleanAccuracy accuracy on the clean test set
+     * @param attackSuccessRate target-class predictions on triggered non-target test images
+     * @param seconds tuning wall time (0 for none)
+     */
+    public record Row(String defense, Rate cleanAccuracy, Rate attackSuccessRate, double seconds) {}
+
+    /**
+     * What a run did.
+     *
+     * @param options the settings
+     * @param backdoor the backdoored model's record
+     * @param reused whether the model came from the store rather than being trained now
+     * @param rows none, FT, FST
+     * @param seconds the whole run's wall time
+     */
+    public record Report(LabOptions options, BackdoorRecord backdoor, boolean reused, List<Row> rows, double seconds) {
+
+        /**
+         * Formats the before/after table as Markdown.
+         *
+         * @return the table
+         */
+        public String table() {
+            StringBuilder sb = new StringBuilder();
+            sb.append("| defense | clean accuracy | attack success rate | tuning time |\n");
+            sb.append("|---|---|---|---|\n");
+            for (Row row : rows) {
+                sb.append(String.format("| %s | %.2f%% | %.2f%% | %.1f s |%n", row.defense(),
+                        row.cleanAccuracy().percent(), row.attackSuccessRate().percent(), row.seconds()));
+            }
+            return sb.toString();
+        }
+    }
+
+    /**
+     * Runs the lab from the command line; exit status 2 for bad options or data.
+     *
+     * @param args see {@link LabOptions#USAGE}
+     */
+    public static void main(String[] args) {
+        Report report;
+        try {
+            if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+                System.out.println(LabOptions.USAGE);
+                return;
+            }
+            report = run(LabOptions.parse(args), System.out);
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        System.out.println();
+        System.out.println(report.table());
+        System.out.printf("total %.0f s%n", report.seconds());
+    }
+
+    /**
+     * Runs the lab.
+     *
+     * @param o the settings
+     * @param out where progress goes
+     * @return the report
+     * @throws IOException if the data cannot be read (the message names the file)
+     */
+    public static Report run(LabOptions o, PrintStream out) throws IOException {
+        Stopwatch total = Stopwatch.createStarted();
+        out.printf("data: %s%n", o.data());
+        LabData data = DataSource.load(o.data(), o.syntheticTrain(), o.syntheticTest(), o.seed());
+        HeldOutSplit split = HeldOutSplit.of(data.train(), o.tune(), o.train(), o.seed());
+        out.printf("  train %s%n  test %s%n  tuning set (held out, clean) %d images, backdoor training set %d images%n",
+                data.train(), data.test(), split.tuning().size(), split.training().size());
+        ModelStore store = new ModelStore(o.cache());
+        String base = String.join("|", o.model().id(), data.source(), Integer.toString(data.train().size()),
+                Integer.toString(split.training().size()), Integer.toString(o.tune()), Integer.toString(o.epochs()),
+                Double.toString(o.learningRate()), o.augment(), Long.toString(o.seed()));
+        Model surrogate = null;
+        try (NDManager manager = NDManager.newBaseManager(o.device(), "PyTorch")) {
+            RandomAccessDataset test = data.test().toDataset(manager);
+            if (Attacks.needsSurrogate(o.attack())) {
+                out.println("training the clean surrogate model the lc attack crafts its perturbations against");
+                surrogate = obtain(o, store, base + "|none", split.training(), null, test, null, manager, out).model;
+            }
+            Attack attack = Attacks.create(o.attack(), o.target(), surrogate);
+            PoisonedSet poisoned = attack.poison(split.training(), o.rate(), o.seed());
+            out.printf("attack: %s, rate %s -> %d poisoned images%s, target class %d (%s)%n", attack.name(), o.rate(),
+                    poisoned.poisoned().length,
+                    poisoned.cover().length > 0 ? " + " + poisoned.cover().length + " cover images" : "", o.target(),
+                    data.train().classNames().get(o.target()));
+            RandomAccessDataset triggered = attack.triggeredTestSet(data.test()).toDataset(manager);
+            String key = base + "|" + attack.name() + "|" + o.rate() + "|" + o.target();
+            Obtained backdoored = obtain(o, store, key, poisoned.images(), poisoned, test, triggered, manager, out);
+            BackdoorRecord record = backdoored.record;
+            List<Row> rows = new ArrayList<>();
+            try (Model model = backdoored.model) {
+                out.printf("head of the backdoored model: %s%n", headNorms(model));
+                rows.add(new Row("none (backdoored)", Evaluator.accuracy(model, test),
+                        Evaluator.attackSuccessRate(model, triggered, o.target()), 0));
+            }
+            RandomAccessDataset tuning = split.tuning().toDataset(manager);
+            for (Purifier defense : defenses(o)) {
+                out.printf("purifying with %s on %d clean images%n", defense.name(), split.tuning().size());
+                try (Model model = store.load(record, data.train().classes(), data.train().height(), o.device())) {
+                    PurificationResult result = defense.purify(model, tuning);
+                    rows.add(new Row(defense.name(), Evaluator.accuracy(model, test),
+                            Evaluator.attackSuccessRate(model, triggered, o.target()),
+                            result.wallTime().toMillis() / 1000.0));
+                }
+            }
+            return new Report(o, record, backdoored.reused, rows, total.elapsed(TimeUnit.MILLISECONDS) / 1000.0);
+        } finally {
+            if (surrogate != null) {
+                surrogate.close();
+            }
+        }
+    }
+
+    /** Names and Frobenius norms of the head's weights: FST's penalty reaches -alpha * sum ||W0||^2. */
+    static String headNorms(Model model) {
+        ClassifierHead head = HeadSelector.auto().select(model.getBlock());
+        List<String> parts = new ArrayList<>();
+        for (HeadLayer layer : head.layers()) {
+            parts.add(String.format("%s ||W0|| = %.3f", layer.name(), NormProjection.frobenius(layer.weight().getArray())));
+        }
+        return String.join(", ", parts);
+    }
+
+    private static List<Purifier> defenses(LabOptions o) {
+        Purifier ft = common(FineTuner.builder(), o).epochs(o.tuneEpochs()).learningRate(o.tuneLearningRate()).build();
+        Purifier fst = common(FeatureShiftTuner.builder(), o).alpha(o.alpha()).epochs(o.tuneEpochs())
+                .learningRate(o.tuneLearningRate()).build();
+        return List.of(ft, fst);
+    }
+
+    /** Seed, device (when given) and a progress bar: what every run of the lab shares. */
+    private static <B extends TunerBuilder<B>> B common(B builder, LabOptions o) {
+        builder.seed(o.seed()).listener(TuningListener.progressBar());
+        return o.device() == null ? builder : builder.device(o.device());
+    }
+
+    private record Obtained(Model model, BackdoorRecord record, boolean reused) {}
+
+    /** Loads the model from the store, or trains, measures and saves it. */
+    private static Obtained obtain(LabOptions o, ModelStore store, String description, LabeledImages training,
+            PoisonedSet poisoned, RandomAccessDataset test, RandomAccessDataset triggered, NDManager manager,
+            PrintStream out) {
+        String key = ModelStore.key(description);
+        int classes = training.classes();
+        Optional<BackdoorRecord> saved = o.retrain() ? Optional.empty() : store.find(key);
+        if (saved.isPresent()) {
+            BackdoorRecord r = saved.get();
+            out.printf("reusing the trained %s from %s (clean accuracy %.2f%%, ASR %.2f%%, trained in %.0f s on %s)%n",
+                    r.architecture(), store.root().resolve(key), 100 * r.cleanAccuracy(), 100 * r.attackSuccessRate(),
+                    r.trainingSeconds(), r.createdAt());
+            return new Obtained(store.load(r, classes, training.height(), o.device()), r, true);
+        }
+        out.printf("training %s on %d images for %d epochs (lr %s)%n", o.model().id(), training.size(), o.epochs(),
+                o.learningRate());
+        Model model = o.model().newModel(classes, training.height(), o.seed(), o.device());
+        try {
+            PurificationResult run = common(BackdoorTrainer.builder(), o).epochs(o.epochs())
+                    .learningRate(o.learningRate()).augmentation(o.trainingAugmentation()).build().train(model, training);
+            Rate clean = Evaluator.accuracy(model, test);
+            Rate asr = triggered == null ? new Rate(0, 1) : Evaluator.attackSuccessRate(model, triggered, o.target());
+            BackdoorRecord record = new BackdoorRecord(key, o.model().id(), o.data(),
+                    poisoned == null ? "none" : poisoned.attack(), poisoned == null ? 0 : poisoned.rate(), o.target(),
+                    training.size(), poisoned == null ? 0 : poisoned.poisoned().length, o.epochs(), o.learningRate(),
+                    o.seed(), clean.value(), asr.value(), run.wallTime().toMillis() / 1000.0, Instant.now(),
+                    "DJL " + Engine.getDjlVersion() + ", " + Engine.getInstance().getEngineName() + " "
+                            + Engine.getInstance().getVersion());
+            store.save(model, record);
+            out.printf("trained in %.0f s: clean accuracy %s, ASR %s; saved to %s%n", record.trainingSeconds(), clean,
+                    asr, store.root().resolve(key));
+            return new Obtained(model, record, false);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+}

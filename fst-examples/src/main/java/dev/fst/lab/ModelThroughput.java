@@ -1,0 +1,75 @@
+package dev.fst.lab;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import dev.fst.lab.model.Architecture;
+
+/**
+ * Prints each lab architecture's parameter count and training throughput (forward and backward of
+ * a batch of random 32x32 images in training mode): one warm-up batch, then the mean of {@code
+ * --batches} timed batches. The numbers in {@code docs/lab.md} come from this program.
+ *
+ * <p>Options: {@code --batch N} (default 128), {@code --batches N} (default 3), {@code --models
+ * LIST} (comma-separated, default all but vgg19-bn).
+ */
+public final class ModelThroughput {
+
+    private ModelThroughput() {}
+
+    /**
+     * Runs the measurement.
+     *
+     * @param args see the class documentation
+     */
+    public static void main(String[] args) {
+        int batch = 128;
+        int batches = 3;
+        String models = "small-cnn,resnet18,preact-resnet18";
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--batch" -> batch = Integer.parseInt(args[i + 1]);
+                case "--batches" -> batches = Integer.parseInt(args[i + 1]);
+                case "--models" -> models = args[i + 1];
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + "; use --batch, --batches, --models");
+            }
+        }
+        System.out.println("| model | parameters | device | s per batch of " + batch + " | images/s |");
+        System.out.println("|---|---|---|---|---|");
+        for (String id : models.split(",")) {
+            Architecture architecture = Architecture.of(id);
+            try (Model model = architecture.newModel(10, 32, 1); NDManager manager = model.getNDManager().newSubManager()) {
+                long count = 0;
+                for (Parameter p : model.getBlock().getParameters().values()) {
+                    if (p.requiresGradient()) {
+                        count += p.getArray().size();
+                        p.getArray().setRequiresGradient(true);
+                    }
+                }
+                NDArray x = manager.randomUniform(0, 1, new Shape(batch, 3, 32, 32));
+                ParameterStore store = new ParameterStore(manager, false);
+                long start = 0;
+                for (int it = 0; it <= batches; it++) {
+                    if (it == 1) {
+                        start = System.nanoTime();
+                    }
+                    try (NDManager scope = manager.newSubManager();
+                            GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                        NDArray y = model.getBlock().forward(store, new NDList(x), true).singletonOrThrow();
+                        collector.backward(y.sum());
+                    }
+                }
+                double seconds = (System.nanoTime() - start) / 1e9 / batches;
+                System.out.printf("| %s | %,d | %s | %.3f | %.0f |%n", id, count, manager.getDevice(), seconds,
+                        batch / seconds);
+            }
+        }
+    }
+}
