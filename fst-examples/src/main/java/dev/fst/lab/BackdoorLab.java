@@ -223,8 +223,8 @@ public final class BackdoorLab {
                     "DJL " + Engine.getDjlVersion() + ", " + Engine.getInstance().getEngineName() + " "
                             + Engine.getInstance().getVersion());
             store.save(model, record);
-            out.printf("trained in %.0f s: clean accuracy %s, ASR %s; saved to %s%n", record.trainingSeconds(), clean,
-                    asr, store.root().resolve(key));
+            out.printf("trained in %.0f s: clean accuracy %s%s; saved to %s%n", record.trainingSeconds(), clean,
+                    triggered == null ? " (clean model)" : ", ASR " + asr, store.root().resolve(key));
             return new Obtained(model, record, false);
         } catch (RuntimeException e) {
             model.close();

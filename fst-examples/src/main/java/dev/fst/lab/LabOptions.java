@@ -83,7 +83,30 @@ public record LabOptions(
             "  --retrain            train even if the store has the model",
             "  --smoke              tiny sizes for a quick check (overridable by later options)");
 
-    /** Validates every setting. */
+    /**
+     * Validates every setting.
+     *
+     * @param data see the record description
+     * @param syntheticTrain see the record description
+     * @param syntheticTest see the record description
+     * @param attack see the record description
+     * @param rate see the record description
+     * @param target see the record description
+     * @param model see the record description
+     * @param train see the record description
+     * @param tune see the record description
+     * @param epochs see the record description
+     * @param learningRate see the record description
+     * @param augment see the record description
+     * @param tuneEpochs see the record description
+     * @param tuneLearningRate see the record description
+     * @param alpha see the record description
+     * @param seed see the record description
+     * @param device see the record description
+     * @param cache see the record description
+     * @param retrain see the record description
+     * @throws IllegalArgumentException naming the first invalid option
+     */
     public LabOptions {
         Preconditions.checkArgument(syntheticTrain >= 10, "--synthetic-train must be >= 10 but was %s", syntheticTrain);
         Preconditions.checkArgument(syntheticTest >= 10, "--synthetic-test must be >= 10 but was %s", syntheticTest);

@@ -11,7 +11,13 @@ import com.google.common.base.Preconditions;
  */
 public record LabData(String source, LabeledImages train, LabeledImages test) {
 
-    /** Checks that both sets agree on image size and classes. */
+    /**
+     * Checks that both sets agree on image size and classes.
+     *
+     * @param source where the images came from
+     * @param train the training images
+     * @param test the test images
+     */
     public LabData {
         Preconditions.checkArgument(train.height() == test.height() && train.width() == test.width(),
                 "train images are %sx%s but test images %sx%s", train.height(), train.width(), test.height(), test.width());
