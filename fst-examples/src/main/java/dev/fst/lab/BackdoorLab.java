@@ -148,8 +148,11 @@ public final class BackdoorLab {
             List<Row> rows = new ArrayList<>();
             try (Model model = backdoored.model) {
                 out.printf("head of the backdoored model: %s%n", headNorms(model));
-                rows.add(new Row("none (backdoored)", Evaluator.accuracy(model, test),
-                        Evaluator.attackSuccessRate(model, triggered, o.target()), 0));
+                // a model trained in this run was measured right after training; a stored one is measured now
+                Rate clean = backdoored.clean != null ? backdoored.clean : Evaluator.accuracy(model, test);
+                Rate asr = backdoored.asr != null ? backdoored.asr
+                        : Evaluator.attackSuccessRate(model, triggered, o.target());
+                rows.add(new Row("none (backdoored)", clean, asr, 0));
             }
             RandomAccessDataset tuning = split.tuning().toDataset(manager);
             for (Purifier defense : defenses(o)) {
@@ -192,7 +195,8 @@ public final class BackdoorLab {
         return o.device() == null ? builder : builder.device(o.device());
     }
 
-    private record Obtained(Model model, BackdoorRecord record, boolean reused) {}
+    /** A model with its record; {@code clean} and {@code asr} are set when it was trained (and measured) now. */
+    private record Obtained(Model model, BackdoorRecord record, boolean reused, Rate clean, Rate asr) {}
 
     /** Loads the model from the store, or trains, measures and saves it. */
     private static Obtained obtain(LabOptions o, ModelStore store, String description, LabeledImages training,
@@ -206,7 +210,7 @@ public final class BackdoorLab {
             out.printf("reusing the trained %s from %s (clean accuracy %.2f%%, ASR %.2f%%, trained in %.0f s on %s)%n",
                     r.architecture(), store.root().resolve(key), 100 * r.cleanAccuracy(), 100 * r.attackSuccessRate(),
                     r.trainingSeconds(), r.createdAt());
-            return new Obtained(store.load(r, classes, training.height(), o.device()), r, true);
+            return new Obtained(store.load(r, classes, training.height(), o.device()), r, true, null, null);
         }
         out.printf("training %s on %d images for %d epochs (lr %s)%n", o.model().id(), training.size(), o.epochs(),
                 o.learningRate());
@@ -225,7 +229,7 @@ public final class BackdoorLab {
             store.save(model, record);
             out.printf("trained in %.0f s: clean accuracy %s%s; saved to %s%n", record.trainingSeconds(), clean,
                     triggered == null ? " (clean model)" : ", ASR " + asr, store.root().resolve(key));
-            return new Obtained(model, record, false);
+            return new Obtained(model, record, false, clean, triggered == null ? null : asr);
         } catch (RuntimeException e) {
             model.close();
             throw e;

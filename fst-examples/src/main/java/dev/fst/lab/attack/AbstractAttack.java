@@ -2,6 +2,7 @@ package dev.fst.lab.attack;
 
 import com.google.common.base.Preconditions;
 import dev.fst.lab.data.LabeledImages;
+import dev.fst.lab.data.Permutations;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -128,7 +129,7 @@ public abstract class AbstractAttack implements Attack {
                     name, target, pool.length, rate, n, (double) pool.length / train.size()));
         }
         Random random = new Random(seed);
-        shuffle(pool, random);
+        Permutations.shuffle(pool, random);
         int[] poisoned = Arrays.copyOf(pool, n);
         Arrays.sort(poisoned);
         int[] cover = coverIndices(train.size(), poisoned, random);
@@ -157,7 +158,7 @@ public abstract class AbstractAttack implements Attack {
         int[] rest = IntStream.range(0, size).filter(i -> !taken[i]).toArray();
         Preconditions.checkArgument(count <= rest.length, "%s needs %s cover images but only %s images are left",
                 name, count, rest.length);
-        shuffle(rest, random);
+        Permutations.shuffle(rest, random);
         int[] cover = Arrays.copyOf(rest, count);
         Arrays.sort(cover);
         return cover;
@@ -212,15 +213,6 @@ public abstract class AbstractAttack implements Attack {
             pattern[i] = random.nextInt(256);
         }
         return pattern;
-    }
-
-    private static void shuffle(int[] values, Random random) {
-        for (int i = values.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = values[i];
-            values[i] = values[j];
-            values[j] = t;
-        }
     }
 
     @Override

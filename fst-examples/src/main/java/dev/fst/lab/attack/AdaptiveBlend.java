@@ -29,7 +29,7 @@ public final class AdaptiveBlend extends AbstractAttack {
     private final int side;
     private final double maskRate;
     private final double coverRatio;
-    private final long patternSeed;
+    private final SizeMemo<double[]> patterns;
 
     /**
      * Creates the attack with the original settings and one cover sample per poisoned sample.
@@ -63,7 +63,7 @@ public final class AdaptiveBlend extends AbstractAttack {
         this.side = side;
         this.maskRate = maskRate;
         this.coverRatio = coverRatio;
-        this.patternSeed = patternSeed;
+        this.patterns = new SizeMemo<>((h, w) -> noisePattern(h, w, patternSeed));
     }
 
     /**
@@ -74,7 +74,7 @@ public final class AdaptiveBlend extends AbstractAttack {
      * @return HWC values 0..255
      */
     public double[] pattern(int height, int width) {
-        return noisePattern(height, width, patternSeed);
+        return patterns.get(height, width).clone();
     }
 
     /**
@@ -108,7 +108,7 @@ public final class AdaptiveBlend extends AbstractAttack {
      * @return the blended image
      */
     public double[] blend(int[] image, int height, int width, boolean[] keep) {
-        double[] pattern = pattern(height, width);
+        double[] pattern = patterns.get(height, width);
         double[] out = new double[image.length];
         for (int r = 0; r < height; r++) {
             for (int c = 0; c < width; c++) {

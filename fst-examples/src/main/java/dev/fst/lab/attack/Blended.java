@@ -16,7 +16,7 @@ public final class Blended extends AbstractAttack {
     public static final long DEFAULT_PATTERN_SEED = 20_231_003L;
 
     private final double ratio;
-    private final long patternSeed;
+    private final SizeMemo<double[]> patterns;
 
     /**
      * Creates the attack with ratio 0.2 and the default pattern.
@@ -40,7 +40,7 @@ public final class Blended extends AbstractAttack {
             throw new IllegalArgumentException("blend ratio must be in (0, 1] but was " + ratio);
         }
         this.ratio = ratio;
-        this.patternSeed = patternSeed;
+        this.patterns = new SizeMemo<>((h, w) -> noisePattern(h, w, patternSeed));
     }
 
     /**
@@ -51,12 +51,12 @@ public final class Blended extends AbstractAttack {
      * @return HWC values 0..255
      */
     public double[] pattern(int height, int width) {
-        return noisePattern(height, width, patternSeed);
+        return patterns.get(height, width).clone();
     }
 
     @Override
     protected double[] trigger(int[] image, int height, int width) {
-        double[] pattern = pattern(height, width);
+        double[] pattern = patterns.get(height, width);
         double[] out = new double[image.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = (1 - ratio) * image[i] + ratio * pattern[i];

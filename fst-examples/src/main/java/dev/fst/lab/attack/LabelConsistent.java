@@ -5,7 +5,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import com.google.common.base.Preconditions;
@@ -131,22 +130,12 @@ public final class LabelConsistent extends AbstractAttack {
         int h = train.height();
         int w = train.width();
         int n = indices.length;
-        float[] chw = new float[n * 3 * h * w];
-        int[] labels = new int[n];
-        for (int k = 0; k < n; k++) {
-            int[] image = train.image(indices[k]);
-            labels[k] = train.label(indices[k]);
-            for (int p = 0; p < h * w; p++) {
-                for (int c = 0; c < 3; c++) {
-                    chw[((k * 3 + c) * h * w) + p] = image[p * 3 + c] / 255f;
-                }
-            }
-        }
+        LabeledImages selected = train.select(indices);
         float[] result;
         try (NDManager batch = surrogate.getNDManager().newSubManager()) {
             ParameterStore store = new ParameterStore(batch, false);
-            NDArray clean = batch.create(chw, new Shape(n, 3, h, w));
-            NDArray oneHot = batch.create(labels).oneHot(train.classes());
+            NDArray clean = selected.toArray(batch);
+            NDArray oneHot = batch.create(selected.labels()).oneHot(train.classes());
             NDArray lower = clean.sub((float) epsilon).clip(0f, 1f);
             NDArray upper = clean.add((float) epsilon).clip(0f, 1f);
             NDArray x = clean.duplicate();

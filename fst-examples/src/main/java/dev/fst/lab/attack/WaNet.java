@@ -35,6 +35,7 @@ public final class WaNet extends AbstractAttack {
     private final double strength;
     private final double crossRatio;
     private final long fieldSeed;
+    private final SizeMemo<double[][][]> grids = new SizeMemo<>(this::computeWarpGrid);
 
     /**
      * Creates the attack with the reference settings.
@@ -75,6 +76,17 @@ public final class WaNet extends AbstractAttack {
      * @return the grid
      */
     public double[][][] warpGrid(int height, int width) {
+        double[][][] grid = grids.get(height, width);
+        double[][][] copy = new double[height][width][];
+        for (int i = 0; i < height; i++) {
+            for (int j = 0; j < width; j++) {
+                copy[i][j] = grid[i][j].clone();
+            }
+        }
+        return copy;
+    }
+
+    private double[][][] computeWarpGrid(int height, int width) {
         Random random = new Random(fieldSeed);
         double[][][] control = new double[2][grid][grid];
         double sum = 0;
@@ -102,7 +114,7 @@ public final class WaNet extends AbstractAttack {
 
     @Override
     protected double[] trigger(int[] image, int height, int width) {
-        return sample(image, height, width, warpGrid(height, width));
+        return sample(image, height, width, grids.get(height, width));
     }
 
     @Override

@@ -31,16 +31,8 @@ public record HeldOutSplit(LabeledImages tuning, LabeledImages training) {
         Preconditions.checkArgument(tune >= 1, "tuning set size must be >= 1 but was %s", tune);
         int classes = train.classes();
         Random random = new Random(seed);
-        int[] order = new int[train.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        int[] order = java.util.stream.IntStream.range(0, train.size()).toArray();
+        Permutations.shuffle(order, random);
         int[] quota = new int[classes];
         for (int c = 0; c < classes; c++) {
             quota[c] = tune / classes + (c < tune % classes ? 1 : 0);
