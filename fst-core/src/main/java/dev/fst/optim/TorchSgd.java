@@ -62,28 +62,45 @@ public final class TorchSgd {
                     continue; // not reached by this step's backward pass, as PyTorch skips it
                 }
                 grad.attach(scope);
-                NDArray direction = grad;
-                if (weightDecay != 0) {
-                    NDArray decay = weight.mul((float) weightDecay);
-                    decay.attach(scope);
-                    direction = grad.add(decay);
-                }
-                if (momentum != 0) {
-                    NDArray velocity = velocities.get(parameter.getId());
-                    if (velocity == null) {
-                        velocity = direction.duplicate();
-                        velocity.attach(stateManager);
-                        velocities.put(parameter.getId(), velocity);
-                    } else {
-                        velocity.muli((float) momentum).addi(direction);
-                    }
-                    direction = velocity;
-                }
-                NDArray update = direction.mul((float) learningRate);
-                update.attach(scope);
-                weight.subi(update);
+                update(parameter.getId(), weight, grad, learningRate);
                 zeroGradient(weight);
             }
+        }
+    }
+
+    /**
+     * Updates one array in place from a given gradient, with the momentum buffer stored under
+     * {@code key}; the array's own gradient is not touched. Methods that optimise arrays of their
+     * own (masks, perturbations) use this with gradients they computed.
+     *
+     * @param key a name unique to the array within this optimizer
+     * @param weight the array to update in place
+     * @param gradient its gradient, same shape; not modified
+     * @param learningRate the step size of this step, {@code > 0}
+     */
+    public void update(String key, NDArray weight, NDArray gradient, double learningRate) {
+        try (NDManager scope = stateManager.newSubManager()) {
+            NDArray direction = gradient;
+            if (weightDecay != 0) {
+                NDArray decay = weight.mul((float) weightDecay);
+                decay.attach(scope);
+                direction = gradient.add(decay);
+                direction.attach(scope);
+            }
+            if (momentum != 0) {
+                NDArray velocity = velocities.get(key);
+                if (velocity == null) {
+                    velocity = direction.duplicate();
+                    velocity.attach(stateManager);
+                    velocities.put(key, velocity);
+                } else {
+                    velocity.muli((float) momentum).addi(direction);
+                }
+                direction = velocity;
+            }
+            NDArray update = direction.mul((float) learningRate);
+            update.attach(scope);
+            weight.subi(update);
         }
     }
 

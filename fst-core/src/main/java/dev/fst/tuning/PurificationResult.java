@@ -26,6 +26,7 @@ public final class PurificationResult {
     private final Map<String, String> environment;
     private final Instant startedAt;
     private final Duration wallTime;
+    private final ImmutableMap<String, Object> details;
 
     PurificationResult(
             String method,
@@ -37,7 +38,8 @@ public final class PurificationResult {
             String imageShape,
             Map<String, String> environment,
             Instant startedAt,
-            Duration wallTime) {
+            Duration wallTime,
+            Map<String, Object> details) {
         this.method = method;
         this.model = model;
         this.head = head;
@@ -48,6 +50,18 @@ public final class PurificationResult {
         this.environment = ImmutableMap.copyOf(environment);
         this.startedAt = startedAt;
         this.wallTime = wallTime;
+        this.details = ImmutableMap.copyOf(details);
+    }
+
+    /**
+     * Returns what the method decided during the run beyond the weights, by name: for example the
+     * pruning threshold ANP chose from the tuning data, or the range NFT's masks ended in. Empty for
+     * methods that decide nothing of that kind (FST, FT, LP, ...).
+     *
+     * @return an immutable ordered map
+     */
+    public Map<String, Object> details() {
+        return details;
     }
 
     /**
@@ -195,6 +209,9 @@ public final class PurificationResult {
                 .append('\n')
                 .append("  environment ")
                 .append(environment);
+        if (!details.isEmpty()) {
+            sb.append('\n').append("  details ").append(details);
+        }
         for (EpochRecord epoch : epochs) {
             sb.append("\n  ").append(epoch);
         }

@@ -1,12 +1,22 @@
 package dev.fst.tuning;
 
 import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
 import com.google.common.collect.ImmutableList;
+import dev.fst.data.Augmentation;
+import dev.fst.data.ImageSet;
+import dev.fst.eval.Rate;
 import dev.fst.head.ClassifierHead;
+import dev.fst.optim.TorchSgd;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -21,6 +31,13 @@ public final class TuningContext {
     private final NDManager manager;
     private final Random random;
     private final TuningConfig config;
+    private final ParameterStore store;
+    private final Map<String, Object> details = new LinkedHashMap<>();
+    private TorchSgd optimizer;
+    private ImageSet heldOut;
+    private ImageSet training;
+    private int[] trainingOrder = new int[0];
+    private int[] heldOutIndices = new int[0];
     private int epoch;
 
     TuningContext(
@@ -36,6 +53,7 @@ public final class TuningContext {
         this.manager = manager;
         this.random = random;
         this.config = config;
+        this.store = new ParameterStore(manager, false);
     }
 
     /**
@@ -114,5 +132,130 @@ public final class TuningContext {
 
     void setEpoch(int epoch) {
         this.epoch = epoch;
+    }
+
+    void setOptimizer(TorchSgd optimizer) {
+        this.optimizer = optimizer;
+    }
+
+    void setTrainingData(ImageSet images, int[] order) {
+        this.training = images;
+        this.trainingOrder = order;
+    }
+
+    /**
+     * Runs {@code action} on every training image once, in mini-batches of the configured size, in
+     * the order of the current epoch, with the configured augmentation (each batch in its own
+     * manager, closed after the action). For methods that need a pass of their own over the data,
+     * such as I-BAU's perturbation search at the start of each round.
+     *
+     * @param action what to do with each batch
+     */
+    public void forEachTrainingBatch(java.util.function.Consumer<MiniBatch> action) {
+        int batchSize = config.batchSize();
+        int[] order = trainingOrder.clone();
+        for (int from = 0, index = 1; from < order.length; from += batchSize, index++) {
+            int to = Math.min(order.length, from + batchSize);
+            try (NDManager scope = manager.newSubManager()) {
+                NDList xy = training.batch(scope, order, from, to, config.augmentation(), random);
+                action.accept(new MiniBatch(scope, xy.get(0), xy.get(1), epoch, index));
+            }
+        }
+    }
+
+    void setHeldOut(ImageSet images, int[] indices) {
+        this.heldOut = images;
+        this.heldOutIndices = indices.clone();
+    }
+
+    Map<String, Object> details() {
+        return details;
+    }
+
+    /**
+     * Runs the model on a batch of images.
+     *
+     * @param images shape (batch, C, H, W)
+     * @param training {@code true} for training mode (BatchNorm uses and updates batch statistics,
+     *     dropout is active), {@code false} for inference mode
+     * @return the logits, shape (batch, classes)
+     */
+    public NDArray forward(NDArray images, boolean training) {
+        return block().forward(store, new NDList(images), training).singletonOrThrow();
+    }
+
+    /**
+     * Returns the mean softmax cross-entropy, as PyTorch's {@code F.cross_entropy}.
+     *
+     * @param logits shape (batch, classes)
+     * @param labels shape (batch), integer classes
+     * @return a scalar
+     */
+    public NDArray crossEntropy(NDArray logits, NDArray labels) {
+        return TuningLoop.crossEntropy(logits, labels, head.numClasses());
+    }
+
+    /**
+     * Opens a gradient recording. DJL's PyTorch engine allows one at a time per JVM: close it
+     * before opening the next.
+     *
+     * @return a new collector
+     */
+    public GradientCollector newGradientCollector() {
+        return model.getNDManager().getEngine().newGradientCollector();
+    }
+
+    /**
+     * Returns the run's optimizer: PyTorch-semantics SGD with the configured momentum and weight
+     * decay. Methods may also use it for arrays of their own with {@link TorchSgd#update}.
+     *
+     * @return the optimizer
+     */
+    public TorchSgd optimizer() {
+        return optimizer;
+    }
+
+    /**
+     * Returns the model's current accuracy, in inference mode, on the tuning images the loop set
+     * aside for this method (see {@link TuningMethod#heldOutFraction()}); they are never trained on.
+     *
+     * @return the accuracy
+     * @throws IllegalStateException if the method set no images aside
+     */
+    public Rate heldOutAccuracy() {
+        if (heldOutIndices.length == 0) {
+            throw new IllegalStateException("this method set no tuning images aside");
+        }
+        int batchSize = config.batchSize();
+        long correct = 0;
+        for (int from = 0; from < heldOutIndices.length; from += batchSize) {
+            int to = Math.min(heldOutIndices.length, from + batchSize);
+            try (NDManager scope = manager.newSubManager()) {
+                NDList xy = heldOut.batch(scope, heldOutIndices, from, to, Augmentation.none(), random);
+                NDArray predicted = forward(xy.get(0), false).argMax(1);
+                correct += predicted.toType(xy.get(1).getDataType(), false).eq(xy.get(1))
+                        .countNonzero().getLong();
+            }
+        }
+        return new Rate(correct, heldOutIndices.length);
+    }
+
+    /**
+     * Returns the number of images set aside for {@link #heldOutAccuracy()}.
+     *
+     * @return 0 unless the method asked for a held-out share
+     */
+    public int heldOutSize() {
+        return heldOutIndices.length;
+    }
+
+    /**
+     * Records something the method decided, reported in {@link PurificationResult#details()}.
+     *
+     * @param name the name
+     * @param value the value, shown with {@code toString}
+     */
+    public void putDetail(String name, Object value) {
+        details.put(name, value);
     }
 }

@@ -97,6 +97,7 @@ public final class TuningLoop {
         private final TuningMethod hooks;
         private int epoch;
         private int batch;
+        private final Map<String, Object> details = new LinkedHashMap<>();
 
         Run(
                 String method,
@@ -125,6 +126,8 @@ public final class TuningLoop {
             List<Parameter> parameters = trainableParameters(block);
             Device device = checkDevice(parameters);
             probe(block, images, head);
+            hooks.validate(block, head);
+            int[][] split = splitHeldOut(images);
 
             Map<NDArray, Boolean> gradientFlags = new IdentityHashMap<>();
             for (Pair<String, Parameter> pair : block.getParameters()) {
@@ -135,7 +138,7 @@ public final class TuningLoop {
             NDManager runManager = modelManager.newSubManager();
             try {
                 List<EpochRecord> history =
-                        tune(images, head, parameters, runManager, gradientFlags.keySet());
+                        tune(images, split, head, parameters, runManager, gradientFlags.keySet());
                 restoreGradientFlags(gradientFlags);
                 PurificationResult result =
                         new PurificationResult(
@@ -148,7 +151,8 @@ public final class TuningLoop {
                                 images.imageShape().toString(),
                                 environment(device),
                                 startedAt,
-                                Duration.ofNanos(wall.elapsed(TimeUnit.NANOSECONDS)));
+                                Duration.ofNanos(wall.elapsed(TimeUnit.NANOSECONDS)),
+                                details);
                 for (TuningListener listener : config.listeners()) {
                     listener.onTuningEnd(result);
                 }
@@ -165,6 +169,7 @@ public final class TuningLoop {
 
         private List<EpochRecord> tune(
                 ImageSet images,
+                int[][] split,
                 ClassifierHead head,
                 List<Parameter> parameters,
                 NDManager runManager,
@@ -174,6 +179,12 @@ public final class TuningLoop {
             Random random = new Random(config.seed());
             TuningContext context =
                     new TuningContext(model, head, parameters, runManager, random, config);
+            context.setOptimizer(new TorchSgd(config.momentum(), config.weightDecay(), runManager));
+            int[] order = split[0];
+            context.setTrainingData(images, order);
+            if (split[1].length > 0) {
+                context.setHeldOut(images, split[1]);
+            }
             hooks.prepare(context);
             List<Parameter> trainable = hooks.trainableParameters(context);
             Set<NDArray> trainableArrays = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -187,15 +198,12 @@ public final class TuningLoop {
                     TorchSgd.clearGradient(array);
                 }
             }
-            TorchSgd sgd = new TorchSgd(config.momentum(), config.weightDecay(), runManager);
             CosineSchedule schedule = new CosineSchedule(config.learningRate(), config.epochs());
-            int n = images.size();
+            int n = order.length;
             int batches = (n + config.batchSize() - 1) / config.batchSize();
             for (TuningListener listener : config.listeners()) {
                 listener.onTuningStart(method, config.epochs(), batches);
             }
-            ParameterStore store = new ParameterStore(runManager, false);
-            int[] order = images.indexOrder();
             List<EpochRecord> history = new ArrayList<>();
             for (epoch = 1; epoch <= config.epochs(); epoch++) {
                 context.setEpoch(epoch);
@@ -212,26 +220,16 @@ public final class TuningLoop {
                     int to = Math.min(n, from + config.batchSize());
                     try (NDManager scope = runManager.newSubManager()) {
                         NDList xy = images.batch(scope, order, from, to, config.augmentation(), random);
-                        NDArray loss;
-                        NDArray logits;
-                        try (GradientCollector collector = engine.newGradientCollector()) {
-                            logits = context.block().forward(store, new NDList(xy.get(0)), true)
-                                    .singletonOrThrow();
-                            loss = crossEntropy(logits, xy.get(1), head.numClasses());
-                            NDArray penalty = hooks.penalty(context, scope);
-                            if (penalty != null) {
-                                loss = loss.add(penalty);
-                            }
-                            collector.backward(loss);
-                        }
-                        double value = loss.getFloat();
+                        MiniBatch miniBatch = new MiniBatch(scope, xy.get(0), xy.get(1), epoch, batch);
+                        StepLoss step = hooks.gradients(context, miniBatch);
+                        double value = step.loss().getFloat();
                         if (!Double.isFinite(value)) {
                             throw new NonFiniteLoss(value);
                         }
-                        sgd.step(trainable, lr);
+                        hooks.update(context, trainable, lr);
                         hooks.afterStep(context);
                         lossSum += value;
-                        correct += countCorrect(logits, xy.get(1));
+                        correct += countCorrect(step.logits(), xy.get(1));
                         for (TuningListener listener : config.listeners()) {
                             listener.onBatchEnd(epoch, batch, value);
                         }
@@ -252,7 +250,37 @@ public final class TuningLoop {
                     listener.onEpochEnd(record);
                 }
             }
+            epoch = config.epochs();
+            hooks.finish(context);
+            checkFinite(context.parameters());
+            details.putAll(context.details());
             return history;
+        }
+
+        /**
+         * Sets the method's held-out share aside (seeded, independent of the training shuffle) and
+         * returns the indices left for training.
+         */
+        private int[][] splitHeldOut(ImageSet images) {
+            int[] all = images.indexOrder();
+            double fraction = hooks.heldOutFraction();
+            if (!(fraction >= 0 && fraction <= 0.5)) {
+                throw new IllegalStateException(
+                        method + " asked for a held-out fraction of " + fraction + "; it must be in [0, 0.5]");
+            }
+            int held = (int) Math.round(all.length * fraction);
+            if (fraction > 0 && (held < 1 || held >= all.length)) {
+                throw new IllegalArgumentException(
+                        method + " sets " + fraction + " of the tuning images aside to choose its"
+                                + " settings, which needs at least 2 images; got " + all.length);
+            }
+            if (held == 0) {
+                return new int[][] {all, new int[0]};
+            }
+            shuffle(all, new Random(config.seed() * 31 + 17));
+            int[] train = java.util.Arrays.copyOfRange(all, held, all.length);
+            java.util.Arrays.sort(train);
+            return new int[][] {train, java.util.Arrays.copyOfRange(all, 0, held)};
         }
 
         private void checkModel(Block block) {
