@@ -119,6 +119,9 @@ public enum Architecture {
         model.setBlock(block);
         Engine.getEngine("PyTorch").setRandomSeed((int) seed);
         block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, imageSize, imageSize));
+        if (this != SMALL_CNN) {
+            Networks.torchDefaultInit(block, model.getNDManager());
+        }
         return model;
     }
 }
