@@ -183,14 +183,15 @@ public final class BackdoorLab {
     }
 
     private static List<Purifier> defenses(LabOptions o) {
-        Purifier ft = common(FineTuner.builder(), o).epochs(o.tuneEpochs()).learningRate(o.tuneLearningRate()).build();
-        Purifier fst = common(FeatureShiftTuner.builder(), o).alpha(o.alpha()).epochs(o.tuneEpochs())
-                .learningRate(o.tuneLearningRate()).build();
-        return List.of(ft, fst);
+        List<Purifier> list = new ArrayList<>();
+        for (String name : o.methods()) {
+            list.add(Defenses.create(name, o));
+        }
+        return list;
     }
 
     /** Seed, device (when given) and a progress bar: what every run of the lab shares. */
-    private static <B extends TunerBuilder<B>> B common(B builder, LabOptions o) {
+    static <B extends TunerBuilder<B>> B common(B builder, LabOptions o) {
         builder.seed(o.seed()).listener(TuningListener.progressBar());
         return o.device() == null ? builder : builder.device(o.device());
     }

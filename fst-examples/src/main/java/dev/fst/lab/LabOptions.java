@@ -6,6 +6,7 @@ import dev.fst.data.Augmentation;
 import dev.fst.lab.attack.Attacks;
 import dev.fst.lab.model.Architecture;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -33,6 +34,8 @@ import java.util.Locale;
  * @param tuneLearningRate FST and FT learning rate (default 0.02)
  * @param alpha FST's alpha (default 0.02: the small CNN's head norm is large, and the paper's 0.2,
  *     tuned for ResNet-18, costs it most of its clean accuracy; see docs/lab.md)
+ * @param methods the defenses to run, in order (default FT and FST; {@code all} on the command line
+ *     runs every one of {@link Defenses#NAMES})
  * @param seed the seed of everything (default 1)
  * @param device the device, or {@code null} for DJL's default (a GPU when present)
  * @param cache the model store folder (default {@code .fst-lab})
@@ -54,6 +57,7 @@ public record LabOptions(
         int tuneEpochs,
         double tuneLearningRate,
         double alpha,
+        List<String> methods,
         long seed,
         Device device,
         Path cache,
@@ -77,6 +81,8 @@ public record LabOptions(
             "  --tune-epochs N      FST/FT epochs (default 10)",
             "  --tune-lr X          FST/FT learning rate (default 0.02)",
             "  --alpha X            FST alpha (default 0.02; the paper's 0.2 is tuned for ResNet-18)",
+            "  --methods LIST       defenses, comma-separated, or all: " + String.join(",", Defenses.NAMES),
+            "                       (default FT,FST)",
             "  --seed N             seed (default 1)",
             "  --device D           cpu | gpu | gpu:N (default: a GPU when present)",
             "  --cache DIR          trained-model store (default .fst-lab)",
@@ -101,6 +107,7 @@ public record LabOptions(
      * @param tuneEpochs see the record description
      * @param tuneLearningRate see the record description
      * @param alpha see the record description
+     * @param methods see the record description
      * @param seed see the record description
      * @param device see the record description
      * @param cache see the record description
@@ -123,6 +130,12 @@ public record LabOptions(
         Preconditions.checkArgument(tuneEpochs >= 1, "--tune-epochs must be >= 1 but was %s", tuneEpochs);
         Preconditions.checkArgument(tuneLearningRate > 0, "--tune-lr must be > 0 but was %s", tuneLearningRate);
         Preconditions.checkArgument(alpha >= 0, "--alpha must be >= 0 but was %s", alpha);
+        Preconditions.checkArgument(!methods.isEmpty(), "--methods must name at least one defense");
+        for (String method : methods) {
+            Preconditions.checkArgument(Defenses.NAMES.contains(method), "unknown defense '%s' in --methods; use %s or all",
+                    method, String.join(",", Defenses.NAMES));
+        }
+        methods = List.copyOf(methods);
     }
 
     /**
@@ -190,6 +203,7 @@ public record LabOptions(
                     case "--tune-epochs" -> p.tuneEpochs = Integer.parseInt(value);
                     case "--tune-lr" -> p.tuneLearningRate = Double.parseDouble(value);
                     case "--alpha" -> p.alpha = Double.parseDouble(value);
+                    case "--methods" -> p.methods = Defenses.parse(value);
                     case "--seed" -> p.seed = Long.parseLong(value);
                     case "--device" -> p.device = Device.fromName(value);
                     case "--cache" -> p.cache = Path.of(value);
@@ -201,7 +215,7 @@ public record LabOptions(
         }
         double lr = p.learningRate != null ? p.learningRate : "wanet".equals(p.attack) ? 0.01 : 0.1;
         return new LabOptions(p.data, p.syntheticTrain, p.syntheticTest, p.attack, p.rate, p.target, p.model, p.train,
-                p.tune, p.epochs, lr, p.augment, p.tuneEpochs, p.tuneLearningRate, p.alpha, p.seed, p.device, p.cache, p.retrain);
+                p.tune, p.epochs, lr, p.augment, p.tuneEpochs, p.tuneLearningRate, p.alpha, p.methods, p.seed, p.device, p.cache, p.retrain);
     }
 
     /** Mutable defaults while parsing. */
@@ -221,6 +235,7 @@ public record LabOptions(
         int tuneEpochs = 10;
         double tuneLearningRate = 0.02;
         double alpha = 0.02;
+        List<String> methods = List.of("FT", "FST");
         long seed = 1;
         Device device;
         Path cache = Path.of(".fst-lab");

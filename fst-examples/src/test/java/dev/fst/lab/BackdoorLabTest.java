@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +32,33 @@ class BackdoorLabTest {
         BackdoorLab.Report second = BackdoorLab.run(LabOptions.parse(args), new PrintStream(new ByteArrayOutputStream()));
         assertTrue(second.reused());
         assertEquals(first.rows().get(0), second.rows().get(0), "the reused model is the same model");
+    }
+
+    @Test
+    void smokeRun_everyDefense_runsFromTheSameInterface_andReportsCleanAccuracyAndAsr(@TempDir Path dir)
+            throws IOException {
+        String[] args = {"--smoke", "--synthetic-train", "700", "--synthetic-test", "200", "--train", "500",
+            "--tune", "100", "--epochs", "1", "--cache", dir.toString(), "--methods", "all", "--tune-epochs", "2"};
+        BackdoorLab.Report report = BackdoorLab.run(LabOptions.parse(args), new PrintStream(new ByteArrayOutputStream()));
+        System.out.println(report.table());
+        assertEquals(1 + Defenses.NAMES.size(), report.rows().size());
+        for (int i = 0; i < Defenses.NAMES.size(); i++) {
+            BackdoorLab.Row row = report.rows().get(i + 1);
+            assertEquals(Defenses.NAMES.get(i), row.defense());
+            assertEquals(200, row.cleanAccuracy().total(), "clean accuracy over the whole test set");
+            assertTrue(row.attackSuccessRate().total() > 150, "ASR over the triggered non-target test images");
+            assertTrue(row.seconds() > 0);
+        }
+    }
+
+    @Test
+    void methods_parseNamesInAnyCase_andAll() {
+        assertEquals(List.of("FT", "FST"), LabOptions.defaults().methods());
+        assertEquals(Defenses.NAMES, LabOptions.parse(new String[] {"--methods", "all"}).methods());
+        assertEquals(List.of("LP", "FT+SAM"), LabOptions.parse(new String[] {"--methods", "lp, ft+sam"}).methods());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LabOptions.parse(new String[] {"--methods", "FT,magic"}));
+        assertTrue(e.getMessage().contains("unknown defense 'MAGIC'"), e.getMessage());
     }
 
     @Test
