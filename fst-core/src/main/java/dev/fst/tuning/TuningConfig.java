@@ -114,6 +114,18 @@ public final class TuningConfig {
     }
 
     /**
+     * Returns a copy with another momentum, for tuners whose default differs.
+     *
+     * @param momentum in {@code [0, 1)}
+     * @return the copy
+     */
+    public TuningConfig withMomentum(double momentum) {
+        return new TuningConfig(
+                epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed,
+                augmentation, listeners);
+    }
+
+    /**
      * Returns a copy with another weight decay, for tuners whose default differs.
      *
      * @param weightDecay the L2 coefficient, {@code >= 0} and finite

@@ -163,6 +163,15 @@ public final class TuningContext {
         }
     }
 
+    /**
+     * Returns the number of images the loop trains on (the tuning set minus any held-out share).
+     *
+     * @return {@code >= 1}
+     */
+    public int trainingSize() {
+        return trainingOrder.length;
+    }
+
     void setHeldOut(ImageSet images, int[] indices) {
         this.heldOut = images;
         this.heldOutIndices = indices.clone();
