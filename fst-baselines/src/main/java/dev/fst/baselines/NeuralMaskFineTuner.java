@@ -1,22 +1,18 @@
 package dev.fst.baselines;
 
-import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.dataset.RandomAccessDataset;
 import com.google.common.base.Preconditions;
 import dev.fst.head.ClassifierHead;
 import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.MiniBatch;
-import dev.fst.tuning.PurificationResult;
 import dev.fst.tuning.StepLoss;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningConfig;
 import dev.fst.tuning.TuningContext;
-import dev.fst.tuning.TuningLoop;
 import dev.fst.tuning.TuningMethod;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -112,39 +108,18 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
         return new Builder();
     }
 
-    /**
-     * Purifies the model as every tuner does; the regulariser's {@code N_c} comes from the number
-     * of images in {@code data}.
-     */
-    @Override
-    public PurificationResult purify(Model model, RandomAccessDataset data) {
-        long images = data == null ? 0 : data.size();
-        return TuningLoop.run(NAME, configuration(), model, data, config(), new Method(images));
-    }
-
-    /**
-     * Not used: {@link #purify} makes the method itself, because the regulariser needs the size of
-     * the tuning set.
-     *
-     * @throws UnsupportedOperationException always
-     */
     @Override
     protected TuningMethod newMethod() {
-        throw new UnsupportedOperationException("NFT needs the tuning set's size; call purify");
+        return new Method();
     }
 
     /** NFT's additions to the loop: MixUp, mask gradients, the bounded mask step. */
     private final class Method implements TuningMethod {
-        private final long images;
         private BatchNormLayers layers;
         private LayerMasks masks;
         private double[] lowerBounds;
         private double imagesPerClass;
         private List<NDArray> maskGradients;
-
-        Method(long images) {
-            this.images = images;
-        }
 
         @Override
         public void validate(Block block, ClassifierHead head) {
@@ -168,7 +143,7 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
             for (int k = 0; k < lowerBounds.length; k++) {
                 lowerBounds[k] = lowerBoundScale * Math.exp(-lowerBoundDecay * (k + 1));
             }
-            imagesPerClass = (double) images / context.head().numClasses();
+            imagesPerClass = (double) context.trainingSize() / context.head().numClasses();
         }
 
         @Override
@@ -255,31 +230,14 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
         private Double minLearningRate;
         private Double lowerBoundScale;
         private Double lowerBoundDecay;
-        private Double momentum;
 
         private Builder() {
-            super(TuningConfig.paperDefaults().withLearningRate(0.05).withEpochs(20));
+            super(TuningConfig.paperDefaults().withLearningRate(0.05).withEpochs(20)
+                    .withMomentum(DEFAULT_MOMENTUM));
         }
 
         @Override
         protected Builder self() {
-            return this;
-        }
-
-        /**
-         * Sets the SGD momentum of the masks (PyTorch semantics). Default 0.95 (the reference);
-         * {@link #build()} fixes an unset momentum to 0.95, so it cannot be set after the first
-         * build.
-         *
-         * @param momentum in {@code [0, 1)}
-         * @return this builder
-         * @throws IllegalArgumentException if momentum is outside [0, 1)
-         * @throws IllegalStateException if momentum was set before
-         */
-        @Override
-        public Builder momentum(double momentum) {
-            super.momentum(momentum);
-            this.momentum = momentum;
             return this;
         }
 
@@ -368,9 +326,6 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
          * @throws IllegalArgumentException if minLearningRate exceeds the learning rate
          */
         public NeuralMaskFineTuner build() {
-            if (momentum == null) {
-                momentum(DEFAULT_MOMENTUM);
-            }
             TuningConfig config = config();
             double floor =
                     minLearningRate != null

@@ -60,12 +60,24 @@ class TunerContractTest {
                 FtInitTuner.class, FtInitTuner.Builder.class));
         cases.add(new Case(SharpnessAwareTuner.NAME, l -> tiny(SharpnessAwareTuner.builder(), l).build(),
                 SharpnessAwareTuner.class, SharpnessAwareTuner.Builder.class));
+        cases.add(new Case(NaturalGradientTuner.NAME, l -> tiny(NaturalGradientTuner.builder()
+                        .covarianceInterval(2).inverseInterval(3).scaleInterval(2), l).build(),
+                NaturalGradientTuner.class, NaturalGradientTuner.Builder.class));
+        // ANP at its own mask rate, allowed to prune up to its maximum, so that the run prunes something
+        cases.add(new Case(AdversarialNeuronPruner.NAME, l -> withListener(AdversarialNeuronPruner.builder()
+                        .epochs(2).batchSize(16).seed(7).maxAccuracyDrop(1), l).build(),
+                AdversarialNeuronPruner.class, AdversarialNeuronPruner.Builder.class));
+        cases.add(new Case(NeuralMaskFineTuner.NAME, l -> tiny(NeuralMaskFineTuner.builder(), l).build(),
+                NeuralMaskFineTuner.class, NeuralMaskFineTuner.Builder.class));
         return cases.stream();
     }
 
     private static <B extends TunerBuilder<B>> B tiny(B builder, TuningListener listener) {
-        B b = builder.epochs(2).batchSize(16).learningRate(0.02).seed(7);
-        return listener == null ? b : b.listener(listener);
+        return withListener(builder.epochs(2).batchSize(16).learningRate(0.02).seed(7), listener);
+    }
+
+    private static <B extends TunerBuilder<B>> B withListener(B builder, TuningListener listener) {
+        return listener == null ? builder : builder.listener(listener);
     }
 
     private static final int IMAGES = 48;

@@ -5,6 +5,9 @@ import dev.fst.baselines.FeatureExtractorTuner;
 import dev.fst.baselines.FineTuner;
 import dev.fst.baselines.FtInitTuner;
 import dev.fst.baselines.LinearProbe;
+import dev.fst.baselines.AdversarialNeuronPruner;
+import dev.fst.baselines.NaturalGradientTuner;
+import dev.fst.baselines.NeuralMaskFineTuner;
 import dev.fst.baselines.SharpnessAwareTuner;
 import dev.fst.tuning.Purifier;
 import java.util.ArrayList;
@@ -24,7 +27,8 @@ public final class Defenses {
     /** Every defense, in the order of the paper's Table 2 (FST last). */
     public static final List<String> NAMES = List.of(
             FineTuner.NAME, LinearProbe.NAME, FeatureExtractorTuner.NAME, FtInitTuner.NAME,
-            SharpnessAwareTuner.NAME, FeatureShiftTuner.NAME);
+            SharpnessAwareTuner.NAME, NaturalGradientTuner.NAME, AdversarialNeuronPruner.NAME,
+            NeuralMaskFineTuner.NAME, FeatureShiftTuner.NAME);
 
     private Defenses() {}
 
@@ -68,6 +72,11 @@ public final class Defenses {
                     BackdoorLab.common(FtInitTuner.builder(), o).epochs(epochs).learningRate(lr).build();
             case SharpnessAwareTuner.NAME ->
                     BackdoorLab.common(SharpnessAwareTuner.builder(), o).epochs(epochs).learningRate(lr).build();
+            case NaturalGradientTuner.NAME ->
+                    BackdoorLab.common(NaturalGradientTuner.builder(), o).epochs(epochs).learningRate(lr).build();
+            case AdversarialNeuronPruner.NAME -> BackdoorLab.common(AdversarialNeuronPruner.builder(), o).epochs(epochs)
+                    .build();
+            case NeuralMaskFineTuner.NAME -> BackdoorLab.common(NeuralMaskFineTuner.builder(), o).epochs(epochs).build();
             case FeatureShiftTuner.NAME -> BackdoorLab.common(FeatureShiftTuner.builder(), o).alpha(o.alpha())
                     .epochs(epochs).learningRate(lr).build();
             default -> throw new IllegalArgumentException("unknown defense '" + name + "'; use one of " + NAMES);
