@@ -34,7 +34,8 @@ import java.util.List;
  * program.
  *
  * <p>Options: {@code --train N} (default 50000), {@code --test N} (10000), {@code --epochs N} (15),
- * {@code --models LIST} (comma-separated architecture names and/or {@code linear}, a softmax
+ * {@code --lr X} (the deep models' training rate, default BackdoorTrainer's 0.1), {@code --models LIST}
+ * (comma-separated architecture names and/or {@code linear}, a softmax
  * regression on raw pixels; default {@code linear,small-cnn}), {@code --seed N} (1), {@code --docs
  * DIR} (where the pictures go, default {@code docs}).
  */
@@ -53,6 +54,7 @@ public final class DatasetReport {
         int test = 10_000;
         int epochs = 15;
         long seed = 1;
+        Double lr = null;
         String models = "linear,small-cnn";
         Path docs = Path.of("docs");
         for (int i = 0; i < args.length; i += 2) {
@@ -64,9 +66,10 @@ public final class DatasetReport {
                 case "--epochs" -> epochs = Integer.parseInt(v);
                 case "--models" -> models = v;
                 case "--seed" -> seed = Long.parseLong(v);
+                case "--lr" -> lr = Double.parseDouble(v);
                 case "--docs" -> docs = Path.of(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; use --train, --test, --epochs, --models, --seed, --docs");
+                        + "; use --train, --test, --epochs, --lr, --models, --seed, --docs");
             }
         }
         long start = System.nanoTime();
@@ -83,7 +86,7 @@ public final class DatasetReport {
                             .listener(TuningListener.progressBar());
                     // softmax regression on raw pixels: no augmentation, a smaller step
                     BackdoorTrainer trainer = "linear".equals(name)
-                            ? b.learningRate(0.01).augmentation(Augmentation.none()).build() : b.build();
+                            ? b.learningRate(0.01).augmentation(Augmentation.none()).build() : lr != null ? b.learningRate(lr).build() : b.build();
                     PurificationResult run = trainer.train(model, data.train());
                     Rate accuracy = Evaluator.accuracy(model, data.test().toDataset(manager));
                     Rate trainAccuracy = Evaluator.accuracy(model, data.train().select(
