@@ -69,6 +69,9 @@ class TunerContractTest {
                 AdversarialNeuronPruner.class, AdversarialNeuronPruner.Builder.class));
         cases.add(new Case(NeuralMaskFineTuner.NAME, l -> tiny(NeuralMaskFineTuner.builder(), l).build(),
                 NeuralMaskFineTuner.class, NeuralMaskFineTuner.Builder.class));
+        cases.add(new Case(ImplicitBackdoorUnlearner.NAME, l -> withListener(ImplicitBackdoorUnlearner.builder()
+                        .epochs(2).batchSize(16).learningRate(1e-3).seed(7), l).build(),
+                ImplicitBackdoorUnlearner.class, ImplicitBackdoorUnlearner.Builder.class));
         return cases.stream();
     }
 

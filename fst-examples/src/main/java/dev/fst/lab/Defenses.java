@@ -4,6 +4,7 @@ import dev.fst.FeatureShiftTuner;
 import dev.fst.baselines.FeatureExtractorTuner;
 import dev.fst.baselines.FineTuner;
 import dev.fst.baselines.FtInitTuner;
+import dev.fst.baselines.ImplicitBackdoorUnlearner;
 import dev.fst.baselines.LinearProbe;
 import dev.fst.baselines.AdversarialNeuronPruner;
 import dev.fst.baselines.NaturalGradientTuner;
@@ -28,7 +29,7 @@ public final class Defenses {
     public static final List<String> NAMES = List.of(
             FineTuner.NAME, LinearProbe.NAME, FeatureExtractorTuner.NAME, FtInitTuner.NAME,
             SharpnessAwareTuner.NAME, NaturalGradientTuner.NAME, AdversarialNeuronPruner.NAME,
-            NeuralMaskFineTuner.NAME, FeatureShiftTuner.NAME);
+            ImplicitBackdoorUnlearner.NAME, NeuralMaskFineTuner.NAME, FeatureShiftTuner.NAME);
 
     private Defenses() {}
 
@@ -76,6 +77,8 @@ public final class Defenses {
                     BackdoorLab.common(NaturalGradientTuner.builder(), o).epochs(epochs).learningRate(lr).build();
             case AdversarialNeuronPruner.NAME -> BackdoorLab.common(AdversarialNeuronPruner.builder(), o).epochs(epochs)
                     .build();
+            case ImplicitBackdoorUnlearner.NAME ->
+                    BackdoorLab.common(ImplicitBackdoorUnlearner.builder(), o).epochs(epochs).build();
             case NeuralMaskFineTuner.NAME -> BackdoorLab.common(NeuralMaskFineTuner.builder(), o).epochs(epochs).build();
             case FeatureShiftTuner.NAME -> BackdoorLab.common(FeatureShiftTuner.builder(), o).alpha(o.alpha())
                     .epochs(epochs).learningRate(lr).build();
