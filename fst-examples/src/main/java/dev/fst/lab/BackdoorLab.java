@@ -159,6 +159,9 @@ public final class BackdoorLab {
                 out.printf("purifying with %s on %d clean images%n", defense.name(), split.tuning().size());
                 try (Model model = store.load(record, data.train().classes(), data.train().height(), o.device())) {
                     PurificationResult result = defense.purify(model, tuning);
+                    if (!result.details().isEmpty()) {
+                        out.printf("%s decided: %s%n", defense.name(), result.details());
+                    }
                     rows.add(new Row(defense.name(), Evaluator.accuracy(model, test),
                             Evaluator.attackSuccessRate(model, triggered, o.target()),
                             result.wallTime().toMillis() / 1000.0));

@@ -17,11 +17,11 @@ import java.util.Locale;
 
 /**
  * The defenses the lab can run, by the names of the FST paper's tables, each configured from the
- * lab's options: every method runs {@code --tune-epochs} epochs with the lab's seed and device; the
- * weight-tuning methods (FT, FE-tuning, FT-init, FT+SAM, NGF, FST) use {@code --tune-lr}; LP uses
- * ten times that rate (the paper tunes LP with larger rates than FT); ANP, NFT and I-BAU optimise
- * other quantities (masks, or weights with Adam) and keep their own default rates; FST uses {@code
- * --alpha}.
+ * lab's options: every method runs with the lab's seed and device; the weight-tuning methods (FT,
+ * LP, FE-tuning, FT-init, FT+SAM, NGF, FST) run {@code --tune-epochs} epochs at {@code --tune-lr},
+ * except LP at ten times that rate (the paper tunes LP with larger rates than FT); FST uses {@code
+ * --alpha}. ANP, NFT and I-BAU optimise other quantities (masks, or weights with Adam against a
+ * perturbation) on schedules of their own, so they keep their own default epochs and rates.
  */
 public final class Defenses {
 
@@ -75,11 +75,10 @@ public final class Defenses {
                     BackdoorLab.common(SharpnessAwareTuner.builder(), o).epochs(epochs).learningRate(lr).build();
             case NaturalGradientTuner.NAME ->
                     BackdoorLab.common(NaturalGradientTuner.builder(), o).epochs(epochs).learningRate(lr).build();
-            case AdversarialNeuronPruner.NAME -> BackdoorLab.common(AdversarialNeuronPruner.builder(), o).epochs(epochs)
-                    .build();
+            case AdversarialNeuronPruner.NAME -> BackdoorLab.common(AdversarialNeuronPruner.builder(), o).build();
             case ImplicitBackdoorUnlearner.NAME ->
-                    BackdoorLab.common(ImplicitBackdoorUnlearner.builder(), o).epochs(epochs).build();
-            case NeuralMaskFineTuner.NAME -> BackdoorLab.common(NeuralMaskFineTuner.builder(), o).epochs(epochs).build();
+                    BackdoorLab.common(ImplicitBackdoorUnlearner.builder(), o).build();
+            case NeuralMaskFineTuner.NAME -> BackdoorLab.common(NeuralMaskFineTuner.builder(), o).build();
             case FeatureShiftTuner.NAME -> BackdoorLab.common(FeatureShiftTuner.builder(), o).alpha(o.alpha())
                     .epochs(epochs).learningRate(lr).build();
             default -> throw new IllegalArgumentException("unknown defense '" + name + "'; use one of " + NAMES);
