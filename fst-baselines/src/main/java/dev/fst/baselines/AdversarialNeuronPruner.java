@@ -107,7 +107,7 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
         map.put("pruningMax", pruningMax);
         map.put("maxAccuracyDrop", maxAccuracyDrop);
         map.put("heldOutFraction", heldOutFraction);
-        map.put("maskLearningRate", "constant learningRate (the shared cosine schedule is not used)");
+        map.put("schedule", "constant (the mask learning rate does not decay)");
         return map;
     }
 
@@ -209,12 +209,17 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
         }
 
         @Override
+        public double learningRate(TuningContext context, double scheduled) {
+            return context.config().learningRate();
+        }
+
+        @Override
         public void update(TuningContext context, List<Parameter> trainable, double learningRate) {
             try (NDManager scope = context.manager().newSubManager()) {
                 masks.step(
                         context.optimizer(),
                         maskGradients,
-                        context.config().learningRate(),
+                        learningRate,
                         lowerBounds,
                         scope);
                 masks.apply(scope);

@@ -107,6 +107,7 @@ public final class ImplicitBackdoorUnlearner extends AbstractPurifier {
         map.put(
                 "optimizer",
                 "Adam with AMSGrad (betas 0.9, 0.999; eps 1e-8), constant learning rate");
+        map.put("schedule", "constant (as BackdoorBench)");
         return map;
     }
 
@@ -243,8 +244,13 @@ public final class ImplicitBackdoorUnlearner extends AbstractPurifier {
         }
 
         @Override
+        public double learningRate(TuningContext context, double scheduled) {
+            return context.config().learningRate(); // constant, as BackdoorBench
+        }
+
+        @Override
         public void update(TuningContext context, List<Parameter> parameters, double learningRate) {
-            double rate = context.config().learningRate(); // constant, as BackdoorBench
+            double rate = learningRate;
             for (int i = 0; i < parameters.size(); i++) {
                 Parameter parameter = parameters.get(i);
                 adam.update(parameter.getId(), parameter.getArray(), hypergradient.get(i), rate);
@@ -255,8 +261,6 @@ public final class ImplicitBackdoorUnlearner extends AbstractPurifier {
 
         @Override
         public void finish(TuningContext context) {
-            context.putDetail(
-                    "learningRateSchedule", "constant " + context.config().learningRate());
             context.putDetail("perturbationNorms", perturbationNorms);
             context.putDetail(
                     "meanFixedPointIterations", steps == 0 ? 0.0 : (double) iterationsRun / steps);

@@ -96,6 +96,7 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
         map.put("minLearningRate", minLearningRate);
         map.put("lowerBoundScale", lowerBoundScale);
         map.put("lowerBoundDecay", lowerBoundDecay);
+        map.put("schedule", "cosine per epoch from learningRate down to minLearningRate");
         return map;
     }
 
@@ -204,11 +205,15 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
 
         /** The loop's cosine rate mapped from [0, lr0] to [minLearningRate, lr0]. */
         @Override
-        public void update(TuningContext context, List<Parameter> trainable, double learningRate) {
+        public double learningRate(TuningContext context, double scheduled) {
             double initial = context.config().learningRate();
-            double rate = minLearningRate + learningRate / initial * (initial - minLearningRate);
+            return minLearningRate + scheduled / initial * (initial - minLearningRate);
+        }
+
+        @Override
+        public void update(TuningContext context, List<Parameter> trainable, double learningRate) {
             try (NDManager scope = context.manager().newSubManager()) {
-                masks.step(context.optimizer(), maskGradients, rate, lowerBounds, scope);
+                masks.step(context.optimizer(), maskGradients, learningRate, lowerBounds, scope);
                 masks.apply(scope);
             }
             maskGradients = null;

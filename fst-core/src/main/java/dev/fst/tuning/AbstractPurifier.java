@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * A purifier that runs the shared {@link TuningLoop}: subclasses give their name, their own options
  * and a fresh {@link TuningMethod} per run; this class records the full configuration ({@code method},
- * the method's own options, then the shared options of {@link TuningConfig}) and implements {@link
+ * the method's own options, then the shared options of {@link TuningConfig}; a method option named
+ * like a shared one, such as {@code schedule}, replaces it) and implements {@link
  * #purify}. Subclasses must be immutable.
  */
 public abstract class AbstractPurifier implements Purifier {
@@ -31,7 +32,7 @@ public abstract class AbstractPurifier implements Purifier {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("method", name);
         map.putAll(options);
-        map.putAll(config.toMap());
+        config.toMap().forEach(map::putIfAbsent);
         this.configuration = ImmutableMap.copyOf(map);
     }
 

@@ -208,7 +208,7 @@ public final class TuningLoop {
             for (epoch = 1; epoch <= config.epochs(); epoch++) {
                 context.setEpoch(epoch);
                 Stopwatch clock = Stopwatch.createStarted();
-                double lr = schedule.rate(epoch - 1);
+                double lr = hooks.learningRate(context, schedule.rate(epoch - 1));
                 shuffle(order, random);
                 double lossSum = 0;
                 long correct = 0;

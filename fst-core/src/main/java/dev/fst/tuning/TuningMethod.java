@@ -42,6 +42,20 @@ public interface TuningMethod {
     }
 
     /**
+     * Returns the learning rate of an epoch, handed to {@link #update} and recorded in the epoch
+     * history. Default: the shared schedule's rate, {@code lr * (1 + cos(pi * e / E)) / 2} for the
+     * 0-based epoch {@code e}. Methods with a schedule of their own (a constant rate, a floor)
+     * override this, and name it under the option {@code schedule} so the configuration says so.
+     *
+     * @param context the run ({@link TuningContext#epoch()} is the 1-based epoch)
+     * @param scheduled the shared schedule's rate for this epoch
+     * @return the rate to use, {@code > 0}
+     */
+    default double learningRate(TuningContext context, double scheduled) {
+        return scheduled;
+    }
+
+    /**
      * Sets up the run, for example re-initialises the head and records its original weights.
      *
      * @param context the run
@@ -107,7 +121,7 @@ public interface TuningMethod {
      *
      * @param context the run
      * @param trainable what {@link #trainableParameters} returned
-     * @param learningRate this epoch's rate of the cosine schedule
+     * @param learningRate this epoch's rate, from {@link #learningRate}
      */
     default void update(TuningContext context, List<Parameter> trainable, double learningRate) {
         context.optimizer().step(trainable, learningRate);
