@@ -1,0 +1,175 @@
+package dev.fst.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import dev.fst.eval.Evaluator;
+import dev.fst.io.TorchScriptModels;
+import dev.fst.lab.attack.Attacks;
+import dev.fst.lab.data.ImageFolder;
+import dev.fst.lab.data.LabData;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PurifyCommandTest {
+
+    private static final Path FIXTURES = Path.of("src/test/resources/cli").toAbsolutePath();
+    private static final Path MODEL = FIXTURES.resolve("backdoored_resnet.pt");
+    private static final String DATA = "folder:" + FIXTURES.resolve("clean");
+
+    /** One run of the command: exit code, stdout, stderr. */
+    record Run(int code, String out, String err) {}
+
+    static Run purify(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = PurifyCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void purify_lowersTheAttackSuccessRate_andWritesAModelDjlReloadsAndAReport(@TempDir Path dir) throws Exception {
+        byte[] input = Files.readAllBytes(MODEL);
+        Path out = dir.resolve("purified.pt");
+        Run run = purify("--model", MODEL.toString(), "--data", DATA, "--out", out.toString(),
+                "--trigger", "badnet", "--target", "0", "--epochs", "10", "--lr", "0.01", "--seed", "1");
+        System.out.println(run.out());
+        assertEquals(0, run.code(), run.err());
+        assertArrayEquals(input, Files.readAllBytes(MODEL), "the input model is never written");
+        String json = Files.readString(dir.resolve("purified.json"));
+        double asrBefore = value(json, "before", "attackSuccessRateValue");
+        double asrAfter = value(json, "after", "attackSuccessRateValue");
+        double cleanAfter = value(json, "after", "cleanAccuracyValue");
+        assertTrue(asrBefore > 0.9, "the fixture is backdoored: ASR " + asrBefore);
+        assertTrue(asrAfter < asrBefore - 0.5, "FST lowers the ASR: " + asrBefore + " -> " + asrAfter);
+        assertTrue(json.contains("\"mean\": [0.4914, 0.4822, 0.4465]"), "preprocessing recorded: " + json);
+        assertTrue(run.out().contains("| after FST |"), run.out());
+
+        // the written file is plain TorchScript: DJL reloads it and measures what the report says
+        Preprocessing preprocessing = new Preprocessing(Preprocessing.CIFAR_MEAN, Preprocessing.CIFAR_STD, 32);
+        LabData data = ImageFolder.load(FIXTURES.resolve("clean"), 32);
+        try (Model reloaded = TorchScriptModels.load(out, Device.cpu());
+                NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            assertEquals(cleanAfter, Evaluator.accuracy(reloaded, preprocessing.toDataset(data.test(), manager)).value(),
+                    1e-12);
+            assertEquals(asrAfter, Evaluator.attackSuccessRate(reloaded, preprocessing.toDataset(
+                    Attacks.create("badnet", 0, null).triggeredTestSet(data.test()), manager), 0).value(), 1e-12);
+        }
+        comparePyTorchLogits(out);
+        Run again = purify("--model", MODEL.toString(), "--data", DATA, "--out", out.toString(), "--epochs", "1");
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("already exists; use --force"), again.err());
+    }
+
+    @Test
+    void modelTracedInEvalMode_isTunedWithAWarning(@TempDir Path dir) {
+        Run run = purify("--model", FIXTURES.resolve("traced_eval.pt").toString(), "--data", DATA,
+                "--out", dir.resolve("p.pt").toString(), "--epochs", "1", "--method", "ft");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("warning: training mode does not change the model's outputs"), run.out());
+    }
+
+    @Test
+    void badInput_exitsWithTwo_andOneLineNamingTheProblem_andLeavesTheModelUntouched(@TempDir Path dir)
+            throws IOException {
+        byte[] input = Files.readAllBytes(MODEL);
+        String out = dir.resolve("p.pt").toString();
+        Path text = Files.writeString(dir.resolve("notes.pt"), "hello");
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Path fiveClasses = dir.resolve("five");
+        for (String c : List.of("a", "b", "c", "d", "e")) {
+            Path from = FIXTURES.resolve("clean").resolve(List.of("circle", "cross", "hstripes", "vstripes", "circle")
+                    .get("abcde".indexOf(c)));
+            Path to = Files.createDirectories(fiveClasses.resolve(c));
+            try (var files = Files.list(from)) {
+                for (Path f : files.limit(10).toList()) {
+                    Files.copy(f, to.resolve(f.getFileName()));
+                }
+            }
+        }
+        List<String[]> cases = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        cases.add(new String[] {"--model", dir.resolve("missing.pt").toString(), "--data", DATA, "--out", out});
+        expected.add("missing.pt does not exist");
+        cases.add(new String[] {"--model", text.toString(), "--data", DATA, "--out", out});
+        expected.add("is not a TorchScript file");
+        cases.add(new String[] {"--model", MODEL.toString(), "--data", "folder:" + empty, "--out", out});
+        expected.add(empty.toString());
+        cases.add(new String[] {"--model", MODEL.toString(), "--data", "folder:" + fiveClasses, "--out", out});
+        expected.add("the data has 5 classes [a, b, c, d, e] but the model has only 4 outputs");
+        cases.add(new String[] {"--model", FIXTURES.resolve("fixed_size.pt").toString(), "--data", DATA, "--out", out,
+            "--size", "16"});
+        expected.add("images of 16x16 do not fit the model");
+        cases.add(new String[] {"--model", MODEL.toString(), "--data", DATA, "--out", out, "--method", "magic"});
+        expected.add("unknown method 'magic'; use one of fst, ft, lp");
+        cases.add(new String[] {"--model", MODEL.toString(), "--data", DATA, "--out", out, "--head", "nothing",
+            "--epochs", "1"});
+        expected.add("no head found: no Linear layer is named 'nothing'; candidates: ");
+        cases.add(new String[] {"--model", MODEL.toString(), "--data", DATA, "--out", MODEL.toString()});
+        expected.add("is the input model");
+        cases.add(new String[] {"--model", MODEL.toString(), "--data", DATA, "--out", out, "--trigger", "ssba"});
+        expected.add("unknown --trigger 'ssba'");
+        for (int i = 0; i < cases.size(); i++) {
+            Run run = purify(cases.get(i));
+            assertEquals(2, run.code(), String.join(" ", cases.get(i)) + " -> " + run.err());
+            assertTrue(run.err().startsWith("purify: ") && run.err().contains(expected.get(i)),
+                    "expected '" + expected.get(i) + "' in: " + run.err());
+            assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
+        }
+        assertArrayEquals(input, Files.readAllBytes(MODEL), "the input model file is byte-identical");
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("p.")), "no output written");
+        }
+    }
+
+    /** When Debian's python3-torch is present, PyTorch loads the output and agrees with DJL on its logits. */
+    private static void comparePyTorchLogits(Path out) throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        boolean torch = Files.isExecutable(python)
+                && new ProcessBuilder(python.toString(), "-c", "import torch").start().waitFor() == 0;
+        if (!torch) {
+            System.out.println("python3-torch not installed: PyTorch comparison skipped");
+            return;
+        }
+        String script = "import sys, torch\n"
+                + "m = torch.jit.load(sys.argv[1]).eval()\n"
+                + "x = torch.linspace(-1, 1, 2 * 3 * 32 * 32).reshape(2, 3, 32, 32)\n"
+                + "print(' '.join('%.8e' % v for v in m(x).detach().flatten().tolist()))\n";
+        Process p = new ProcessBuilder(python.toString(), "-c", script, out.toString()).redirectErrorStream(true).start();
+        String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), printed);
+        String[] parts = printed.split(" ");
+        try (Model reloaded = TorchScriptModels.load(out, Device.cpu());
+                NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            ai.djl.ndarray.NDArray x = manager.linspace(-1f, 1f, 2 * 3 * 32 * 32).reshape(2, 3, 32, 32);
+            float[] djl = reloaded.getBlock().forward(new ai.djl.training.ParameterStore(manager, false),
+                    new ai.djl.ndarray.NDList(x), false).singletonOrThrow().toFloatArray();
+            assertEquals(djl.length, parts.length, printed);
+            for (int i = 0; i < djl.length; i++) {
+                assertEquals(Double.parseDouble(parts[i]), djl[i], 1e-5, "logit " + i);
+            }
+        }
+    }
+
+    private static double value(String json, String section, String key) {
+        int start = json.indexOf("\"" + section + "\"");
+        Matcher m = Pattern.compile("\"" + key + "\": ([0-9.Ee-]+)").matcher(json);
+        assertTrue(m.find(start), key + " in " + section + ": " + json);
+        return Double.parseDouble(m.group(1));
+    }
+}
