@@ -3,12 +3,21 @@ package dev.fst.cli;
 import java.util.Collection;
 import java.util.Map;
 
-/** A minimal JSON writer for the report: maps, collections, strings, numbers, booleans, null. */
-final class Json {
+/**
+ * A minimal JSON writer for reports: maps (in their iteration order), collections, {@code double[]},
+ * strings, finite numbers, booleans and {@code null}; anything else is written as its string.
+ */
+public final class Json {
 
     private Json() {}
 
-    static String write(Object value) {
+    /**
+     * Formats a value as indented JSON.
+     *
+     * @param value the value
+     * @return the JSON text, ending with a line break
+     */
+    public static String write(Object value) {
         StringBuilder sb = new StringBuilder();
         append(sb, value, 0);
         return sb.append('\n').toString();

@@ -1,0 +1,237 @@
+package dev.fst.bench;
+
+import ai.djl.engine.Engine;
+import com.google.common.base.Stopwatch;
+import dev.fst.lab.BackdoorLab;
+import dev.fst.lab.Defenses;
+import dev.fst.lab.LabOptions;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a grid of attacks x poisoning rates x defenses through the backdoor lab and writes the
+ * results (see {@link ResultFiles}). Backdoored models come from the lab's model store when they were
+ * trained before; finished cells are read back from {@code results.csv} and skipped, so an
+ * interrupted grid resumes where it stopped ({@code --fresh} starts over). After every attack and
+ * rate it prints how many cells are done and an estimate of the time left.
+ *
+ * <p>Options: {@code --tier quick|paper} (default quick), {@code --attacks LIST}, {@code --rates
+ * LIST}, {@code --methods LIST|all} (default all), {@code --out DIR} (default {@code
+ * bench-results/TIER}), {@code --fresh}; every other option goes to the lab ({@link LabOptions}),
+ * after the tier's defaults, so it overrides them.
+ *
+ * <ul>
+ *   <li>{@code quick}: small CNN, 30,000 + 5,000 synthetic images, 10,000 backdoor training images,
+ *       10 epochs; BadNet, Blended, SIG and WaNet at 5 %, 1 % and 0.5 %; made for a 2-core CPU.
+ *   <li>{@code paper}: ResNet-18 on all training images for 100 epochs with crop and flip (the
+ *       reference recipe), all six attacks at 5 %, 1 % and 0.5 %; for a GPU, with {@code --data
+ *       cifar10:DIR} for the paper's data.
+ * </ul>
+ */
+public final class Benchmark {
+
+    private Benchmark() {}
+
+    /**
+     * The grid's settings.
+     *
+     * @param tier {@code quick} or {@code paper}
+     * @param attacks the attacks' lab names
+     * @param rates the poisoning rates
+     * @param methods the defenses (paper names)
+     * @param out the results folder
+     * @param fresh whether earlier results are discarded
+     * @param labArgs the lab's options, tier defaults first
+     */
+    public record Options(String tier, List<String> attacks, List<Double> rates, List<String> methods, Path out,
+            boolean fresh, List<String> labArgs) {
+
+        /**
+         * Parses the command line.
+         *
+         * @param args see the class description
+         * @return the settings
+         * @throws IllegalArgumentException naming a bad option
+         */
+        public static Options parse(String[] args) {
+            String tier = "quick";
+            for (int i = 0; i + 1 < args.length; i++) {
+                if (args[i].equals("--tier")) {
+                    tier = args[i + 1];
+                }
+            }
+            List<String> attacks;
+            List<String> lab;
+            switch (tier) {
+                case "quick" -> {
+                    attacks = List.of("badnet", "blended", "sig", "wanet");
+                    lab = new ArrayList<>(List.of("--model", "small-cnn", "--synthetic-train", "30000",
+                            "--synthetic-test", "5000", "--train", "10000", "--epochs", "10"));
+                }
+                case "paper" -> {
+                    attacks = List.of("badnet", "blended", "sig", "wanet", "lc", "adaptive-blend");
+                    lab = new ArrayList<>(List.of("--model", "resnet18", "--train", "0", "--epochs", "100",
+                            "--augment", "crop-flip"));
+                }
+                default -> throw new IllegalArgumentException("--tier must be quick or paper but was '" + tier + "'");
+            }
+            List<Double> rates = List.of(0.05, 0.01, 0.005);
+            List<String> methods = Defenses.NAMES;
+            Path out = Path.of("bench-results", tier);
+            boolean fresh = false;
+            for (int i = 0; i < args.length; i++) {
+                String flag = args[i];
+                if (flag.equals("--fresh")) {
+                    fresh = true;
+                    continue;
+                }
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(flag + " needs a value");
+                }
+                String value = args[++i];
+                switch (flag) {
+                    case "--tier" -> { }
+                    case "--attacks" -> attacks = List.of(value.toLowerCase(Locale.ROOT).split(","));
+                    case "--rates" -> rates = Arrays.stream(value.split(",")).map(Benchmark::rate).toList();
+                    case "--methods" -> methods = Defenses.parse(value);
+                    case "--out" -> out = Path.of(value);
+                    case "--attack", "--rate" -> throw new IllegalArgumentException(
+                            "use --attacks and --rates for the grid, not " + flag);
+                    default -> {
+                        lab.add(flag);
+                        lab.add(value);
+                    }
+                }
+            }
+            // validate everything the lab will see, once, before any work
+            for (String attack : attacks) {
+                List<String> probe = new ArrayList<>(lab);
+                probe.addAll(List.of("--attack", attack, "--rate", Double.toString(rates.get(0)),
+                        "--methods", String.join(",", methods)));
+                LabOptions.parse(probe.toArray(String[]::new));
+            }
+            return new Options(tier, attacks, rates, methods, out, fresh, List.copyOf(lab));
+        }
+    }
+
+    private static double rate(String s) {
+        try {
+            double r = Double.parseDouble(s);
+            if (!(r > 0 && r <= 1)) {
+                throw new IllegalArgumentException("--rates values must be in (0, 1] but got " + s);
+            }
+            return r;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--rates needs numbers but got '" + s + "'", e);
+        }
+    }
+
+    /**
+     * Runs the benchmark from the command line; exit status 2 for bad options or data.
+     *
+     * @param args see the class description
+     */
+    public static void main(String[] args) {
+        try {
+            run(Options.parse(args), System.out, String.join(" ", args));
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    /**
+     * Runs (or resumes) the grid.
+     *
+     * @param o the settings
+     * @param out where progress goes (the lab's own log is not repeated here)
+     * @param command the command line, recorded in the outputs
+     * @return every finished cell, earlier runs' included
+     * @throws IOException if data or results cannot be read or written
+     */
+    public static List<CellResult> run(Options o, PrintStream out, String command) throws IOException {
+        ResultFiles files = new ResultFiles(o.out());
+        if (o.fresh()) {
+            Files.deleteIfExists(files.csv());
+        }
+        List<CellResult> cells = new ArrayList<>(files.read());
+        Set<String> done = new HashSet<>();
+        cells.forEach(c -> done.add(c.key()));
+        int total = o.attacks().size() * o.rates().size() * (1 + o.methods().size());
+        int before = cells.size();
+        List<String> header = List.of(
+                "Command: `" + command + "` (tier " + o.tier() + "; lab options " + String.join(" ", o.labArgs()) + ")",
+                "Machine: " + machine() + "; " + versions());
+        Stopwatch clock = Stopwatch.createStarted();
+        int ranThisTime = 0;
+        for (String attack : o.attacks()) {
+            for (double rate : o.rates()) {
+                String group = attack + "@" + rate;
+                List<String> pending = o.methods().stream().filter(m -> !done.contains(group + "/" + m)).toList();
+                if (pending.isEmpty() && done.contains(group + "/none")) {
+                    out.printf("%s at %s: all %d cells done, skipped%n", attack, rate, 1 + o.methods().size());
+                    continue;
+                }
+                List<String> args = new ArrayList<>(o.labArgs());
+                args.addAll(List.of("--attack", attack, "--rate", Double.toString(rate), "--methods",
+                        String.join(",", pending)));
+                LabOptions lab = LabOptions.parse(args.toArray(String[]::new));
+                out.printf("%s at %s: running %s%n", attack, rate, pending.isEmpty() ? "the backdoored model only"
+                        : String.join(", ", pending));
+                BackdoorLab.Report report = BackdoorLab.run(lab, new PrintStream(OutputStream.nullOutputStream()));
+                for (BackdoorLab.Row row : report.rows()) {
+                    String defense = row.defense().startsWith("none") ? "none" : row.defense();
+                    CellResult cell = new CellResult(attack, rate, defense, lab.seed(), row.cleanAccuracy().hits(),
+                            row.cleanAccuracy().total(), row.attackSuccessRate().hits(),
+                            row.attackSuccessRate().total(),
+                            defense.equals("none") ? report.backdoor().trainingSeconds() : row.seconds(), lab.model().id(), device(lab),
+                            versions(), machine(), Instant.now().toString());
+                    if (done.add(cell.key())) {
+                        files.append(cell);
+                        cells.add(cell);
+                        ranThisTime++;
+                    }
+                }
+                files.writeSummaries(cells, header);
+                int remaining = total - (int) cells.stream().filter(c -> inGrid(c, o)).count();
+                double perCell = clock.elapsed(TimeUnit.MILLISECONDS) / 1000.0 / Math.max(1, ranThisTime);
+                out.printf("  %d of %d cells done (%d this run); about %.0f min left%n", total - remaining, total,
+                        cells.size() - before, remaining * perCell / 60);
+            }
+        }
+        files.writeSummaries(cells, header);
+        out.printf("wrote %s, %s and %s%n", files.csv(), files.json(), files.markdown());
+        return cells;
+    }
+
+    private static boolean inGrid(CellResult c, Options o) {
+        return o.attacks().contains(c.attack()) && o.rates().contains(c.rate())
+                && (c.defense().equals("none") || o.methods().contains(c.defense()));
+    }
+
+    private static String device(LabOptions lab) {
+        return lab.device() != null ? lab.device().toString() : Engine.getEngine("PyTorch").defaultDevice().toString();
+    }
+
+    private static String versions() {
+        Engine engine = Engine.getEngine("PyTorch");
+        return "DJL " + Engine.getDjlVersion() + ", PyTorch " + engine.getVersion() + ", Java "
+                + System.getProperty("java.version");
+    }
+
+    private static String machine() {
+        return System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", "
+                + Runtime.getRuntime().availableProcessors() + " cores";
+    }
+}

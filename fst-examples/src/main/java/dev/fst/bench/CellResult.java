@@ -1,0 +1,155 @@
+package dev.fst.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One measured cell of the grid: a defense applied to the model backdoored by one attack at one
+ * poisoning rate (defense {@code none} is the backdoored model itself).
+ *
+ * @param attack the attack's lab name
+ * @param rate the poisoning rate
+ * @param defense the defense's name as in the paper's tables, or {@code none}
+ * @param seed the lab's seed
+ * @param cleanHits correctly classified clean test images
+ * @param cleanTotal clean test images
+ * @param attackHits triggered non-target test images classified as the target
+ * @param attackTotal triggered non-target test images
+ * @param seconds the defense's tuning wall time; for {@code none}, the backdoored model's training
+ *     time (as recorded in the model store when it was trained)
+ * @param model the architecture
+ * @param device the device the lab ran on
+ * @param versions DJL, engine and Java versions
+ * @param machine operating system, architecture and processor count
+ * @param finishedAt when the cell was recorded (ISO-8601)
+ */
+public record CellResult(String attack, double rate, String defense, long seed, long cleanHits, long cleanTotal,
+        long attackHits, long attackTotal, double seconds, String model, String device, String versions,
+        String machine, String finishedAt) {
+
+    /** The CSV header, in field order. */
+    public static final String HEADER = "attack,rate,defense,seed,clean_hits,clean_total,attack_hits,attack_total,"
+            + "seconds,model,device,versions,machine,finished_at";
+
+    /**
+     * Returns the key that identifies the cell in a grid.
+     *
+     * @return attack, rate and defense
+     */
+    public String key() {
+        return attack + "@" + rate + "/" + defense;
+    }
+
+    /**
+     * Returns the clean accuracy.
+     *
+     * @return hits / total, in [0, 1]
+     */
+    public double cleanAccuracy() {
+        return cleanTotal == 0 ? 0 : (double) cleanHits / cleanTotal;
+    }
+
+    /**
+     * Returns the attack success rate.
+     *
+     * @return hits / total, in [0, 1]
+     */
+    public double attackSuccessRate() {
+        return attackTotal == 0 ? 0 : (double) attackHits / attackTotal;
+    }
+
+    /**
+     * Formats the cell as one CSV line (fields quoted when they hold commas or quotes).
+     *
+     * @return the line, without a line break
+     */
+    public String toCsv() {
+        List<String> fields = List.of(attack, Double.toString(rate), defense, Long.toString(seed),
+                Long.toString(cleanHits), Long.toString(cleanTotal), Long.toString(attackHits),
+                Long.toString(attackTotal), Double.toString(seconds), model, device, versions, machine,
+                finishedAt);
+        List<String> quoted = new ArrayList<>();
+        for (String f : fields) {
+            quoted.add(f.contains(",") || f.contains("\"") ? "\"" + f.replace("\"", "\"\"") + "\"" : f);
+        }
+        return String.join(",", quoted);
+    }
+
+    /**
+     * Parses a line written by {@link #toCsv()}.
+     *
+     * @param line the line
+     * @return the cell
+     * @throws IllegalArgumentException naming the line when it does not have the fields of {@link #HEADER}
+     */
+    public static CellResult fromCsv(String line) {
+        List<String> f = split(line);
+        if (f.size() != 14) {
+            throw new IllegalArgumentException("expected 14 fields (" + HEADER + ") but got " + f.size() + ": " + line);
+        }
+        try {
+            return new CellResult(f.get(0), Double.parseDouble(f.get(1)), f.get(2), Long.parseLong(f.get(3)),
+                    Long.parseLong(f.get(4)), Long.parseLong(f.get(5)), Long.parseLong(f.get(6)),
+                    Long.parseLong(f.get(7)), Double.parseDouble(f.get(8)), f.get(9), f.get(10), f.get(11), f.get(12),
+                    f.get(13));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("malformed number in results line: " + line, e);
+        }
+    }
+
+    /**
+     * Returns the cell as an ordered map, for JSON.
+     *
+     * @return field name to value
+     */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("attack", attack);
+        m.put("rate", rate);
+        m.put("defense", defense);
+        m.put("seed", seed);
+        m.put("cleanAccuracy", cleanAccuracy());
+        m.put("cleanHits", cleanHits);
+        m.put("cleanTotal", cleanTotal);
+        m.put("attackSuccessRate", attackSuccessRate());
+        m.put("attackHits", attackHits);
+        m.put("attackTotal", attackTotal);
+        m.put("seconds", seconds);
+        m.put("model", model);
+        m.put("device", device);
+        m.put("versions", versions);
+        m.put("machine", machine);
+        m.put("finishedAt", finishedAt);
+        return m;
+    }
+
+    private static List<String> split(String line) {
+        List<String> out = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    current.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    current.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                out.add(current.toString());
+                current.setLength(0);
+            } else {
+                current.append(c);
+            }
+        }
+        out.add(current.toString());
+        return out;
+    }
+}

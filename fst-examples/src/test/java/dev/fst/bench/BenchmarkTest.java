@@ -1,0 +1,82 @@
+package dev.fst.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchmarkTest {
+
+    @Test
+    void smokeGrid_writesCsvJsonMarkdown_thatParseBack_andResumeSkipsFinishedCells(@TempDir Path dir) throws Exception {
+        String[] args = {"--attacks", "badnet", "--rates", "0.1", "--methods", "FT,FST", "--out",
+            dir.resolve("results").toString(), "--cache", dir.resolve("cache").toString(), "--synthetic-train", "700",
+            "--synthetic-test", "200", "--train", "500", "--tune", "100", "--epochs", "1", "--tune-epochs", "1"};
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        List<CellResult> first = Benchmark.run(Benchmark.Options.parse(args), new PrintStream(log, true), "test");
+        assertEquals(List.of("badnet@0.1/none", "badnet@0.1/FT", "badnet@0.1/FST"),
+                first.stream().map(CellResult::key).toList());
+        ResultFiles files = new ResultFiles(dir.resolve("results"));
+        assertEquals(first, files.read(), "the CSV parses back to the same cells");
+        CellResult none = first.get(0);
+        assertEquals(200, none.cleanTotal());
+        assertTrue(none.attackTotal() > 150 && none.seconds() > 0 && none.machine().contains("cores"), none.toString());
+        String json = Files.readString(files.json());
+        assertTrue(json.contains("\"cells\": [") && json.contains("\"defense\": \"FST\""), json);
+        String md = Files.readString(files.markdown());
+        assertTrue(md.contains("| attack | rate | none | FT | FST |"), md);
+        assertTrue(md.contains("| badnet | 10% |") && md.contains("| average | |") && md.contains("| std | |"), md);
+        assertTrue(log.toString().contains("3 of 3 cells done"), log.toString());
+
+        // a finished grid is skipped entirely
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
+        List<CellResult> second = Benchmark.run(Benchmark.Options.parse(args), new PrintStream(again, true), "test");
+        assertEquals(first, second);
+        assertTrue(again.toString().contains("all 3 cells done, skipped"), again.toString());
+
+        // an interrupted grid resumes: only the missing cell runs, the others keep their lines
+        List<String> lines = Files.readAllLines(files.csv());
+        Files.write(files.csv(), lines.subList(0, lines.size() - 1));
+        ByteArrayOutputStream resumed = new ByteArrayOutputStream();
+        List<CellResult> third = Benchmark.run(Benchmark.Options.parse(args), new PrintStream(resumed, true), "test");
+        assertTrue(resumed.toString().contains("running FST\n") || resumed.toString().contains("running FST" + System.lineSeparator()),
+                resumed.toString());
+        assertEquals(first.subList(0, 2), third.subList(0, 2), "finished cells are not recomputed");
+        assertEquals("badnet@0.1/FST", third.get(2).key());
+        assertEquals(first.get(2).attackHits(), third.get(2).attackHits(), "deterministic on the CPU");
+    }
+
+    @Test
+    void options_badValues_areRefusedBeforeAnyWork() {
+        assertThrows(IllegalArgumentException.class, () -> Benchmark.Options.parse(new String[] {"--tier", "huge"}));
+        IllegalArgumentException rate = assertThrows(IllegalArgumentException.class,
+                () -> Benchmark.Options.parse(new String[] {"--rates", "0.1,2"}));
+        assertTrue(rate.getMessage().contains("(0, 1]"), rate.getMessage());
+        IllegalArgumentException attack = assertThrows(IllegalArgumentException.class,
+                () -> Benchmark.Options.parse(new String[] {"--attacks", "badnet,ssba"}));
+        assertTrue(attack.getMessage().contains("ssba"), attack.getMessage());
+        IllegalArgumentException method = assertThrows(IllegalArgumentException.class,
+                () -> Benchmark.Options.parse(new String[] {"--methods", "FT,magic"}));
+        assertTrue(method.getMessage().contains("MAGIC"), method.getMessage());
+        Benchmark.Options quick = Benchmark.Options.parse(new String[] {"--epochs", "3"});
+        assertEquals(List.of("badnet", "blended", "sig", "wanet"), quick.attacks());
+        assertEquals(List.of(0.05, 0.01, 0.005), quick.rates());
+        assertTrue(String.join(" ", quick.labArgs()).endsWith("--epochs 10 --epochs 3"), "user options override the tier's");
+    }
+
+    @Test
+    void csvLine_roundTripsFieldsWithCommasAndQuotes() {
+        CellResult cell = new CellResult("badnet", 0.005, "FT+SAM", 1, 10, 20, 3, 18, 1.5, "small-cnn", "cpu()",
+                "DJL 0.35.1, PyTorch 2.7.1", "Linux \"x\", 2 cores", "2026-11-22T00:00:00Z");
+        assertEquals(cell, CellResult.fromCsv(cell.toCsv()));
+        assertEquals(0.5, cell.cleanAccuracy());
+    }
+}
