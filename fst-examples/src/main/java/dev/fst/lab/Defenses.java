@@ -11,6 +11,8 @@ import dev.fst.baselines.NaturalGradientTuner;
 import dev.fst.baselines.NeuralMaskFineTuner;
 import dev.fst.baselines.SharpnessAwareTuner;
 import dev.fst.tuning.Purifier;
+import dev.fst.tuning.TunerBuilder;
+import dev.fst.tuning.TuningListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,8 +35,15 @@ public final class Defenses {
 
     private Defenses() {}
 
+    private static <B extends TunerBuilder<B>> B common(B builder, LabOptions o, List<TuningListener> listeners) {
+        B b = BackdoorLab.common(builder, o);
+        listeners.forEach(b::listener);
+        return b;
+    }
+
     /**
-     * Parses a comma-separated list of names (any case), or {@code all}.
+     * Parses a comma-separated list of names (any case), {@code all}, or an empty string (no
+     * defense: only the backdoored model is measured).
      *
      * @param list the option's value
      * @return the names as spelled in {@link #NAMES}, unknown names kept for the validation message
@@ -42,6 +51,9 @@ public final class Defenses {
     public static List<String> parse(String list) {
         if ("all".equalsIgnoreCase(list.trim())) {
             return NAMES;
+        }
+        if (list.isBlank()) {
+            return List.of();
         }
         List<String> names = new ArrayList<>();
         for (String part : list.split(",")) {
@@ -61,25 +73,39 @@ public final class Defenses {
      * @throws IllegalArgumentException for an unknown name
      */
     public static Purifier create(String name, LabOptions o) {
+        return create(name, o, List.of());
+    }
+
+    /**
+     * Creates a defense configured from the lab's options, with extra progress listeners (for
+     * example per-epoch measurements).
+     *
+     * @param name one of {@link #NAMES}
+     * @param o the lab's options
+     * @param listeners added after the lab's progress bar
+     * @return the purifier
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static Purifier create(String name, LabOptions o, List<TuningListener> listeners) {
         int epochs = o.tuneEpochs();
         double lr = o.tuneLearningRate();
         return switch (name) {
-            case FineTuner.NAME -> BackdoorLab.common(FineTuner.builder(), o).epochs(epochs).learningRate(lr).build();
+            case FineTuner.NAME -> common(FineTuner.builder(), o, listeners).epochs(epochs).learningRate(lr).build();
             case LinearProbe.NAME ->
-                    BackdoorLab.common(LinearProbe.builder(), o).epochs(epochs).learningRate(10 * lr).build();
+                    common(LinearProbe.builder(), o, listeners).epochs(epochs).learningRate(10 * lr).build();
             case FeatureExtractorTuner.NAME ->
-                    BackdoorLab.common(FeatureExtractorTuner.builder(), o).epochs(epochs).learningRate(lr).build();
+                    common(FeatureExtractorTuner.builder(), o, listeners).epochs(epochs).learningRate(lr).build();
             case FtInitTuner.NAME ->
-                    BackdoorLab.common(FtInitTuner.builder(), o).epochs(epochs).learningRate(lr).build();
+                    common(FtInitTuner.builder(), o, listeners).epochs(epochs).learningRate(lr).build();
             case SharpnessAwareTuner.NAME ->
-                    BackdoorLab.common(SharpnessAwareTuner.builder(), o).epochs(epochs).learningRate(lr).build();
+                    common(SharpnessAwareTuner.builder(), o, listeners).epochs(epochs).learningRate(lr).build();
             case NaturalGradientTuner.NAME ->
-                    BackdoorLab.common(NaturalGradientTuner.builder(), o).epochs(epochs).learningRate(lr).build();
-            case AdversarialNeuronPruner.NAME -> BackdoorLab.common(AdversarialNeuronPruner.builder(), o).build();
+                    common(NaturalGradientTuner.builder(), o, listeners).epochs(epochs).learningRate(lr).build();
+            case AdversarialNeuronPruner.NAME -> common(AdversarialNeuronPruner.builder(), o, listeners).build();
             case ImplicitBackdoorUnlearner.NAME ->
-                    BackdoorLab.common(ImplicitBackdoorUnlearner.builder(), o).build();
-            case NeuralMaskFineTuner.NAME -> BackdoorLab.common(NeuralMaskFineTuner.builder(), o).build();
-            case FeatureShiftTuner.NAME -> BackdoorLab.common(FeatureShiftTuner.builder(), o).alpha(o.alpha())
+                    common(ImplicitBackdoorUnlearner.builder(), o, listeners).build();
+            case NeuralMaskFineTuner.NAME -> common(NeuralMaskFineTuner.builder(), o, listeners).build();
+            case FeatureShiftTuner.NAME -> common(FeatureShiftTuner.builder(), o, listeners).alpha(o.alpha())
                     .epochs(epochs).learningRate(lr).build();
             default -> throw new IllegalArgumentException("unknown defense '" + name + "'; use one of " + NAMES);
         };

@@ -1,0 +1,224 @@
+package dev.fst.bench;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.dataset.RandomAccessDataset;
+import dev.fst.FeatureShiftTuner;
+import dev.fst.lab.BackdoorLab;
+import dev.fst.lab.Defenses;
+import dev.fst.lab.LabOptions;
+import dev.fst.lab.attack.Attack;
+import dev.fst.lab.attack.Attacks;
+import dev.fst.lab.data.DataSource;
+import dev.fst.lab.data.HeldOutSplit;
+import dev.fst.lab.data.LabData;
+import dev.fst.lab.data.LabeledImages;
+import dev.fst.lab.train.ModelStore;
+import dev.fst.tuning.Purifier;
+import dev.fst.tuning.TuningListener;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The benchmark's figures on one lab setting (the lab's options choose attack, rate, model and
+ * sizes): tuning curves of every weight-tuning defense (clean accuracy and ASR after every epoch,
+ * the paper's efficiency figure), FST with and without the projection, alpha sensitivity (0 to 0.5)
+ * and tuning-set size sensitivity (down to 50 images). Each figure is a PNG plus a CSV of its
+ * numbers in {@code --out} (default {@code bench-results/figures}).
+ *
+ * <p>Options: {@code --figures LIST} (default {@code curves,projection,alpha,size}), {@code --out
+ * DIR}; every other option goes to the lab ({@link LabOptions}). The lc attack is not supported
+ * here (its trigger needs the surrogate model).
+ */
+public final class Figures {
+
+    /** The figures this program draws. */
+    public static final List<String> NAMES = List.of("curves", "projection", "alpha", "size");
+
+    /** The defenses whose curves are drawn: all that tune weights or masks epoch by epoch. */
+    static final List<String> CURVE_METHODS = List.of("FT", "LP", "FE-tuning", "FT-init", "FT+SAM", "NGF", "NFT", "FST");
+
+    private Figures() {}
+
+    /**
+     * Draws the figures from the command line; exit status 2 for bad options or data.
+     *
+     * @param args see the class description
+     */
+    public static void main(String[] args) {
+        try {
+            run(args, System.out);
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    /**
+     * Draws the figures.
+     *
+     * @param args see the class description
+     * @param out where progress goes
+     * @return the files written
+     * @throws IOException if data or files cannot be read or written
+     */
+    public static List<Path> run(String[] args, PrintStream out) throws IOException {
+        List<String> figures = NAMES;
+        Path dir = Path.of("bench-results", "figures");
+        List<String> lab = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(args[i] + " needs a value");
+            }
+            switch (args[i]) {
+                case "--figures" -> figures = List.of(args[++i].split(","));
+                case "--out" -> dir = Path.of(args[++i]);
+                default -> {
+                    lab.add(args[i]);
+                    lab.add(args[++i]);
+                }
+            }
+        }
+        for (String f : figures) {
+            if (!NAMES.contains(f)) {
+                throw new IllegalArgumentException("unknown figure '" + f + "'; use " + String.join(",", NAMES));
+            }
+        }
+        lab.addAll(List.of("--methods", ""));
+        LabOptions o = LabOptions.parse(lab.toArray(String[]::new));
+        if (Attacks.needsSurrogate(o.attack())) {
+            throw new IllegalArgumentException("figures do not support --attack " + o.attack());
+        }
+        // trains (or finds) the backdoored model exactly as the lab does
+        BackdoorLab.Report report = BackdoorLab.run(o, new PrintStream(OutputStream.nullOutputStream()));
+        out.printf("backdoored %s: %s%n", o.model().id(), report.table().lines().skip(2).findFirst().orElse(""));
+        LabData data = DataSource.load(o.data(), o.syntheticTrain(), o.syntheticTest(), o.seed());
+        HeldOutSplit split = HeldOutSplit.of(data.train(), o.tune(), o.train(), o.seed());
+        Attack attack = Attacks.create(o.attack(), o.target(), null);
+        ModelStore store = new ModelStore(o.cache());
+        List<Path> written = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager(o.device(), "PyTorch")) {
+            Setting s = new Setting(o, report, store, data, manager, split.tuning(),
+                    data.test().toDataset(manager), attack.triggeredTestSet(data.test()).toDataset(manager));
+            for (String figure : figures) {
+                out.println("figure " + figure);
+                switch (figure) {
+                    case "curves" -> {
+                        Map<String, Function<TuningListener, Purifier>> methods = new LinkedHashMap<>();
+                        for (String name : CURVE_METHODS) {
+                            methods.put(name, l -> Defenses.create(name, o, List.of(l)));
+                        }
+                        written.addAll(curves(s, dir, "curves", methods));
+                    }
+                    case "projection" -> {
+                        Map<String, Function<TuningListener, Purifier>> variants = new LinkedHashMap<>();
+                        variants.put("FST with projection", l -> fst(o, o.alpha(), true, l));
+                        variants.put("FST without projection", l -> fst(o, o.alpha(), false, l));
+                        written.addAll(curves(s, dir, "projection", variants));
+                    }
+                    case "alpha" -> {
+                        Map<Double, EpochMetrics.Point> points = new LinkedHashMap<>();
+                        for (double alpha : new double[] {0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5}) {
+                            points.put(alpha, last(s, l -> fst(o, alpha, true, l), s.tuning()));
+                        }
+                        written.addAll(sweep(dir, "alpha", "alpha", points, false));
+                    }
+                    case "size" -> {
+                        Map<Double, EpochMetrics.Point> points = new LinkedHashMap<>();
+                        for (int n : new int[] {1000, 500, 200, 100, 50}) {
+                            if (n <= s.tuning().size()) {
+                                LabeledImages subset = n == s.tuning().size() ? s.tuning()
+                                        : HeldOutSplit.of(s.tuning(), n, 0, o.seed()).tuning();
+                                points.put((double) n, last(s, l -> fst(o, o.alpha(), true, l), subset));
+                            }
+                        }
+                        written.addAll(sweep(dir, "size", "tuning images", points, true));
+                    }
+                    default -> throw new IllegalStateException(figure);
+                }
+            }
+        }
+        written.forEach(p -> out.println("wrote " + p));
+        return written;
+    }
+
+    /** Everything a figure needs about the lab setting. */
+    private record Setting(LabOptions o, BackdoorLab.Report report, ModelStore store, LabData data, NDManager manager,
+            LabeledImages tuning, RandomAccessDataset clean, RandomAccessDataset triggered) {
+
+        Model freshCopy() {
+            return store.load(report.backdoor(), data.train().classes(), data.train().height(), o.device());
+        }
+    }
+
+    private static Purifier fst(LabOptions o, double alpha, boolean projection, TuningListener listener) {
+        FeatureShiftTuner.Builder b = FeatureShiftTuner.builder().seed(o.seed()).epochs(o.tuneEpochs())
+                .learningRate(o.tuneLearningRate()).alpha(alpha).projection(projection).listener(listener);
+        return (o.device() != null ? b.device(o.device()) : b).build();
+    }
+
+    /** Purifies a fresh copy of the backdoored model and returns the per-epoch measurements. */
+    private static List<EpochMetrics.Point> track(Setting s, Function<TuningListener, Purifier> factory,
+            LabeledImages tuning) {
+        try (Model model = s.freshCopy(); NDManager scope = s.manager().newSubManager()) {
+            EpochMetrics metrics = new EpochMetrics(model, s.clean(), s.triggered(), s.o().target());
+            factory.apply(metrics).purify(model, tuning.toDataset(scope));
+            return metrics.points();
+        }
+    }
+
+    private static EpochMetrics.Point last(Setting s, Function<TuningListener, Purifier> factory, LabeledImages tuning) {
+        List<EpochMetrics.Point> points = track(s, factory, tuning);
+        return points.get(points.size() - 1);
+    }
+
+    private static List<Path> curves(Setting s, Path dir, String name,
+            Map<String, Function<TuningListener, Purifier>> methods) throws IOException {
+        Map<String, List<EpochMetrics.Point>> curves = new LinkedHashMap<>();
+        StringBuilder csv = new StringBuilder("method,epoch,clean_accuracy,attack_success_rate\n");
+        for (Map.Entry<String, Function<TuningListener, Purifier>> entry : methods.entrySet()) {
+            List<EpochMetrics.Point> points = track(s, entry.getValue(), s.tuning());
+            curves.put(entry.getKey(), points);
+            points.forEach(p -> csv.append(String.format("%s,%d,%.4f,%.4f%n", entry.getKey(), p.epoch(),
+                    p.cleanAccuracy(), p.attackSuccessRate())));
+        }
+        Files.createDirectories(dir);
+        Path table = dir.resolve(name + ".csv");
+        Files.writeString(table, csv, StandardCharsets.UTF_8);
+        Path asr = dir.resolve(name + "-asr.png");
+        Path acc = dir.resolve(name + "-accuracy.png");
+        String setting = s.o().attack() + " " + s.o().rate() + ", " + s.o().model().id();
+        Charts.line(asr, "Attack success rate per epoch (" + setting + ")", "epoch", "ASR %",
+                Charts.series(curves, true), false);
+        Charts.line(acc, "Clean accuracy per epoch (" + setting + ")", "epoch", "clean accuracy %",
+                Charts.series(curves, false), false);
+        return List.of(table, asr, acc);
+    }
+
+    private static List<Path> sweep(Path dir, String name, String xLabel, Map<Double, EpochMetrics.Point> points,
+            boolean logX) throws IOException {
+        StringBuilder csv = new StringBuilder(name + ",clean_accuracy,attack_success_rate\n");
+        points.forEach((x, p) -> csv.append(String.format("%s,%.4f,%.4f%n", x, p.cleanAccuracy(), p.attackSuccessRate())));
+        Files.createDirectories(dir);
+        Path table = dir.resolve(name + ".csv");
+        Files.writeString(table, csv, StandardCharsets.UTF_8);
+        double[] x = points.keySet().stream().mapToDouble(Double::doubleValue).toArray();
+        Map<String, double[][]> series = new LinkedHashMap<>();
+        series.put("clean accuracy", new double[][] {x, points.values().stream()
+                .mapToDouble(p -> 100 * p.cleanAccuracy()).toArray()});
+        series.put("ASR", new double[][] {x, points.values().stream()
+                .mapToDouble(p -> 100 * p.attackSuccessRate()).toArray()});
+        Path png = dir.resolve(name + ".png");
+        Charts.line(png, "FST: sensitivity to " + xLabel, xLabel, "%", series, logX);
+        return List.of(table, png);
+    }
+}
