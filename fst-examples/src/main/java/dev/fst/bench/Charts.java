@@ -42,6 +42,26 @@ final class Charts {
     }
 
     /**
+     * Writes a scatter chart with one series per entry.
+     *
+     * @param file the PNG to write
+     * @param title the title
+     * @param series name to (x values, y values)
+     */
+    static void scatter(Path file, String title, Map<String, double[][]> series) throws IOException {
+        XYChart chart = new XYChartBuilder().width(720).height(560).title(title).build();
+        chart.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
+        chart.getStyler().setMarkerSize(5);
+        chart.getStyler().setAxisTicksVisible(false);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        for (Map.Entry<String, double[][]> entry : series.entrySet()) {
+            chart.addSeries(entry.getKey(), entry.getValue()[0], entry.getValue()[1]);
+        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /**
      * Turns per-method points into chart series of one metric, in percent.
      *
      * @param curves method name to points

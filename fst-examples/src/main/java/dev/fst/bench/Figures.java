@@ -32,17 +32,19 @@ import java.util.function.Function;
  * The benchmark's figures on one lab setting (the lab's options choose attack, rate, model and
  * sizes): tuning curves of every weight-tuning defense (clean accuracy and ASR after every epoch,
  * the paper's efficiency figure), FST with and without the projection, alpha sensitivity (0 to 0.5)
- * and tuning-set size sensitivity (down to 50 images). Each figure is a PNG plus a CSV of its
- * numbers in {@code --out} (default {@code bench-results/figures}).
+ * tuning-set size sensitivity (down to 50 images), and a t-SNE of the penultimate features of clean
+ * target-class, clean other-class and triggered images before and after FST (the paper's Figure 3).
+ * Each figure is a PNG plus a CSV of its numbers in {@code --out} (default {@code
+ * bench-results/figures}).
  *
- * <p>Options: {@code --figures LIST} (default {@code curves,projection,alpha,size}), {@code --out
+ * <p>Options: {@code --figures LIST} (default {@code curves,projection,alpha,size,tsne}), {@code --out
  * DIR}; every other option goes to the lab ({@link LabOptions}). The lc attack is not supported
  * here (its trigger needs the surrogate model).
  */
 public final class Figures {
 
     /** The figures this program draws. */
-    public static final List<String> NAMES = List.of("curves", "projection", "alpha", "size");
+    public static final List<String> NAMES = List.of("curves", "projection", "alpha", "size", "tsne");
 
     /** The defenses whose curves are drawn: all that tune weights or masks epoch by epoch. */
     static final List<String> CURVE_METHODS = List.of("FT", "LP", "FE-tuning", "FT-init", "FT+SAM", "NGF", "NFT", "FST");
@@ -143,6 +145,7 @@ public final class Figures {
                         }
                         written.addAll(sweep(dir, "size", "tuning images", points, true));
                     }
+                    case "tsne" -> written.addAll(tsne(s, dir));
                     default -> throw new IllegalStateException(figure);
                 }
             }
@@ -202,6 +205,61 @@ public final class Figures {
         Charts.line(acc, "Clean accuracy per epoch (" + setting + ")", "epoch", "clean accuracy %",
                 Charts.series(curves, false), false);
         return List.of(table, asr, acc);
+    }
+
+    /** Points per group in the t-SNE figure. */
+    static final int TSNE_POINTS = 200;
+
+    private static List<Path> tsne(Setting s, Path dir) throws IOException {
+        LabeledImages test = s.data().test();
+        int target = s.o().target();
+        int[] targetClass = java.util.Arrays.stream(test.indicesWhereLabel(target, true)).limit(TSNE_POINTS).toArray();
+        int[] others = java.util.Arrays.stream(test.indicesWhereLabel(target, false)).limit(TSNE_POINTS).toArray();
+        LabeledImages triggered = Attacks.create(s.o().attack(), target, null)
+                .triggeredTestSet(test.select(others));
+        List<LabeledImages> groups = List.of(test.select(targetClass), test.select(others), triggered);
+        List<String> names = List.of("clean, target class", "clean, other classes", "triggered");
+        StringBuilder csv = new StringBuilder("model,group,x,y\n");
+        List<Path> files = new ArrayList<>();
+        Files.createDirectories(dir);
+        try (Model model = s.freshCopy()) {
+            for (String stage : List.of("before", "after FST")) {
+                if (stage.startsWith("after")) {
+                    try (NDManager scope = s.manager().newSubManager()) {
+                        fst(s.o(), s.o().alpha(), true, new TuningListener() {}).purify(model, s.tuning().toDataset(scope));
+                    }
+                }
+                List<double[]> features = new ArrayList<>();
+                int[] sizes = new int[groups.size()];
+                for (int g = 0; g < groups.size(); g++) {
+                    List<double[]> f = Features.penultimate(model, groups.get(g), s.manager());
+                    sizes[g] = f.size();
+                    features.addAll(f);
+                }
+                double[][] y = new Tsne(30, 750, s.o().seed()).embed(features.toArray(double[][]::new));
+                Map<String, double[][]> series = new LinkedHashMap<>();
+                int offset = 0;
+                for (int g = 0; g < groups.size(); g++) {
+                    double[] xs = new double[sizes[g]];
+                    double[] ys = new double[sizes[g]];
+                    for (int i = 0; i < sizes[g]; i++) {
+                        xs[i] = y[offset + i][0];
+                        ys[i] = y[offset + i][1];
+                        csv.append(String.format("%s,%s,%.4f,%.4f%n", stage, names.get(g), xs[i], ys[i]));
+                    }
+                    series.put(names.get(g), new double[][] {xs, ys});
+                    offset += sizes[g];
+                }
+                Path png = dir.resolve("tsne-" + (stage.equals("before") ? "before" : "after") + ".png");
+                Charts.scatter(png, "t-SNE of penultimate features, " + stage + " (" + s.o().attack() + " "
+                        + s.o().rate() + ")", series);
+                files.add(png);
+            }
+        }
+        Path table = dir.resolve("tsne.csv");
+        Files.writeString(table, csv, StandardCharsets.UTF_8);
+        files.add(table);
+        return files;
     }
 
     private static List<Path> sweep(Path dir, String name, String xLabel, Map<Double, EpochMetrics.Point> points,

@@ -23,10 +23,10 @@ class FiguresTest {
             "--attack", "badnet", "--rate", "0.1"};
         List<Path> written = Figures.run(args, new PrintStream(new ByteArrayOutputStream()));
         for (String name : List.of("curves-asr.png", "curves-accuracy.png", "projection-asr.png", "alpha.png",
-                "size.png")) {
+                "size.png", "tsne-before.png", "tsne-after.png")) {
             Path png = out.resolve(name);
             assertTrue(written.contains(png), name);
-            assertTrue(ImageIO.read(png.toFile()).getWidth() == 720, name + " is a 720-pixel-wide PNG");
+            assertEquals(720, ImageIO.read(png.toFile()).getWidth(), name + " is a 720-pixel-wide PNG");
         }
         List<String> curves = Files.readAllLines(out.resolve("curves.csv"));
         for (String method : Figures.CURVE_METHODS) {
@@ -37,13 +37,15 @@ class FiguresTest {
         assertTrue(curves.get(1).startsWith("FT,0,"), curves.get(1));
         List<String> alpha = Files.readAllLines(out.resolve("alpha.csv"));
         assertEquals(8, alpha.size(), "seven alphas");
+        List<String> tsne = Files.readAllLines(out.resolve("tsne.csv"));
+        assertTrue(tsne.stream().anyMatch(l -> l.startsWith("after FST,triggered,")), "both stages, all groups");
         assertEquals(3, Files.readAllLines(out.resolve("size.csv")).size(), "of 1000..50, only 100 and 50 fit in 100 tuning images");
     }
 
     @Test
     void unknownFigure_isRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Figures.run(new String[] {"--figures", "tsne"}, new PrintStream(new ByteArrayOutputStream())));
-        assertTrue(e.getMessage().contains("unknown figure 'tsne'"), e.getMessage());
+                () -> Figures.run(new String[] {"--figures", "umap"}, new PrintStream(new ByteArrayOutputStream())));
+        assertTrue(e.getMessage().contains("unknown figure 'umap'"), e.getMessage());
     }
 }
