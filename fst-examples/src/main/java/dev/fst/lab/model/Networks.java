@@ -146,9 +146,8 @@ final class Networks {
      * Re-draws every convolution and linear weight, and the bias that follows it, from
      * U(-1/sqrt(fanIn), +1/sqrt(fanIn)) with the engine's (seeded) generator: PyTorch's default
      * initialisation, which the reference's ResNet-18, PreAct-ResNet-18 and VGG19-BN start from.
-     * DJL's default Xavier initialisation draws about 2.4 times wider weights; with it, ResNet-18
-     * at the reference learning rate 0.1 reached batch losses of 8-17 in its first 20 steps (see
-     * docs/lab.md). BatchNorm parameters keep DJL's (and PyTorch's) ones and zeros.
+     * DJL's default Xavier initialisation draws about 2.4 times wider weights. BatchNorm parameters
+     * keep DJL's (and PyTorch's) ones and zeros.
      */
     static void torchDefaultInit(Block block, ai.djl.ndarray.NDManager manager) {
         long fanIn = 0;
