@@ -32,8 +32,9 @@ import java.util.concurrent.TimeUnit;
  * after the tier's defaults, so it overrides them.
  *
  * <ul>
- *   <li>{@code quick}: small CNN, 30,000 + 5,000 synthetic images, 10,000 backdoor training images,
- *       10 epochs; BadNet, Blended, SIG and WaNet at 5 %, 1 % and 0.5 %; made for a 2-core CPU.
+ *   <li>{@code quick}: the main job's model and sizes (small CNN, 50,000 + 10,000 synthetic images,
+ *       20,000 backdoor training images, 10 epochs); BadNet, Blended, SIG and WaNet at 5 %, 1 % and
+ *       0.5 %; made for a 2-core CPU.
  *   <li>{@code paper}: ResNet-18 on all training images for 100 epochs with crop and flip (the
  *       reference recipe), all six attacks at 5 %, 1 % and 0.5 %; for a GPU, with {@code --data
  *       cifar10:DIR} for the paper's data.
@@ -76,8 +77,7 @@ public final class Benchmark {
             switch (tier) {
                 case "quick" -> {
                     attacks = List.of("badnet", "blended", "sig", "wanet");
-                    lab = new ArrayList<>(List.of("--model", "small-cnn", "--synthetic-train", "30000",
-                            "--synthetic-test", "5000", "--train", "10000", "--epochs", "10"));
+                    lab = new ArrayList<>(List.of("--model", "small-cnn", "--train", "20000", "--epochs", "10"));
                 }
                 case "paper" -> {
                     attacks = List.of("badnet", "blended", "sig", "wanet", "lc", "adaptive-blend");
@@ -162,9 +162,16 @@ public final class Benchmark {
      */
     public static List<CellResult> run(Options o, PrintStream out, String command) throws IOException {
         ResultFiles files = new ResultFiles(o.out());
+        Path settings = o.out().resolve("settings.txt");
+        String labSettings = String.join(" ", o.labArgs()) + "\n";
         if (o.fresh()) {
             Files.deleteIfExists(files.csv());
+        } else if (Files.exists(files.csv()) && Files.exists(settings)
+                && !Files.readString(settings).equals(labSettings)) {
+            throw new IllegalArgumentException(o.out() + " holds results of other lab settings ("
+                    + Files.readString(settings).strip() + "); use --fresh or another --out");
         }
+        Files.writeString(settings, labSettings);
         List<CellResult> cells = new ArrayList<>(files.read());
         Set<String> done = new HashSet<>();
         cells.forEach(c -> done.add(c.key()));

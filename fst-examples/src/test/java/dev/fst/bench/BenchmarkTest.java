@@ -52,6 +52,13 @@ class BenchmarkTest {
         assertEquals(first.subList(0, 2), third.subList(0, 2), "finished cells are not recomputed");
         assertEquals("badnet@0.1/FST", third.get(2).key());
         assertEquals(first.get(2).attackHits(), third.get(2).attackHits(), "deterministic on the CPU");
+
+        // results of other lab settings are not mixed in
+        String[] other = args.clone();
+        other[other.length - 1] = "2";
+        IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class, () -> Benchmark.run(
+                Benchmark.Options.parse(other), new PrintStream(new ByteArrayOutputStream()), "test"));
+        assertTrue(mixed.getMessage().contains("holds results of other lab settings"), mixed.getMessage());
     }
 
     @Test
