@@ -1,9 +1,6 @@
 package dev.fst.baselines;
 
-import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.TuningConfig;
-import dev.fst.tuning.TuningMethod;
-import java.util.Map;
 
 /**
  * FE-tuning, a baseline of the FST paper (Section 3.2 and Appendix B.3; reference {@code ft.py
@@ -18,16 +15,13 @@ import java.util.Map;
  * rate 0.01 cosine-annealed per epoch, momentum 0.9, no weight decay, batch 128, crop and flip).
  * Immutable and thread-safe.
  */
-public final class FeatureExtractorTuner extends AbstractPurifier {
+public final class FeatureExtractorTuner extends HeadModeTuner {
 
     /** The method's name in results and tables. */
     public static final String NAME = "FE-tuning";
 
-    private final boolean projection;
-
     private FeatureExtractorTuner(boolean projection, TuningConfig config) {
-        super(NAME, Map.of("projection", projection), config);
-        this.projection = projection;
+        super(NAME, HeadMode.Trained.ALL_BUT_HEAD, true, projection, config);
     }
 
     /**
@@ -37,11 +31,6 @@ public final class FeatureExtractorTuner extends AbstractPurifier {
      */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    protected TuningMethod newMethod() {
-        return new HeadMode(HeadMode.Trained.ALL_BUT_HEAD, true, projection);
     }
 
     /** Builds a {@link FeatureExtractorTuner}; every option may be set once and is validated at once. */

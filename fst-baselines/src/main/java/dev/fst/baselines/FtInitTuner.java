@@ -1,9 +1,6 @@
 package dev.fst.baselines;
 
-import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.TuningConfig;
-import dev.fst.tuning.TuningMethod;
-import java.util.Map;
 
 /**
  * FT-init, a baseline of the FST paper (Section 3.2; reference {@code ft.py --ft_mode ft-init}):
@@ -17,16 +14,13 @@ import java.util.Map;
  * rate 0.01 cosine-annealed per epoch, momentum 0.9, no weight decay, batch 128, crop and flip).
  * Immutable and thread-safe.
  */
-public final class FtInitTuner extends AbstractPurifier {
+public final class FtInitTuner extends HeadModeTuner {
 
     /** The method's name in results and tables. */
     public static final String NAME = "FT-init";
 
-    private final boolean projection;
-
     private FtInitTuner(boolean projection, TuningConfig config) {
-        super(NAME, Map.of("projection", projection), config);
-        this.projection = projection;
+        super(NAME, HeadMode.Trained.ALL, true, projection, config);
     }
 
     /**
@@ -36,11 +30,6 @@ public final class FtInitTuner extends AbstractPurifier {
      */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    protected TuningMethod newMethod() {
-        return new HeadMode(HeadMode.Trained.ALL, true, projection);
     }
 
     /** Builds a {@link FtInitTuner}; every option may be set once and is validated at once. */

@@ -1,9 +1,6 @@
 package dev.fst.baselines;
 
-import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.TuningConfig;
-import dev.fst.tuning.TuningMethod;
-import java.util.Map;
 
 /**
  * Linear probing (LP), a baseline of the FST paper (Section 3; reference {@code ft.py --ft_mode lp},
@@ -19,16 +16,13 @@ import java.util.Map;
  * rate 0.01 cosine-annealed per epoch, momentum 0.9, no weight decay, batch 128, crop and flip).
  * Immutable and thread-safe.
  */
-public final class LinearProbe extends AbstractPurifier {
+public final class LinearProbe extends HeadModeTuner {
 
     /** The method's name in results and tables. */
     public static final String NAME = "LP";
 
-    private final boolean projection;
-
     private LinearProbe(boolean projection, TuningConfig config) {
-        super(NAME, Map.of("projection", projection), config);
-        this.projection = projection;
+        super(NAME, HeadMode.Trained.HEAD_ONLY, false, projection, config);
     }
 
     /**
@@ -38,11 +32,6 @@ public final class LinearProbe extends AbstractPurifier {
      */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    protected TuningMethod newMethod() {
-        return new HeadMode(HeadMode.Trained.HEAD_ONLY, false, projection);
     }
 
     /** Builds a {@link LinearProbe}; every option may be set once and is validated at once. */
