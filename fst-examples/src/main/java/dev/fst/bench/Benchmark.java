@@ -5,6 +5,7 @@ import com.google.common.base.Stopwatch;
 import dev.fst.lab.BackdoorLab;
 import dev.fst.lab.Defenses;
 import dev.fst.lab.LabOptions;
+import dev.fst.lab.data.LabData;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -26,18 +27,20 @@ import java.util.concurrent.TimeUnit;
  * interrupted grid resumes where it stopped ({@code --fresh} starts over). After every attack and
  * rate it prints how many cells are done and an estimate of the time left.
  *
- * <p>Options: {@code --tier quick|paper} (default quick), {@code --attacks LIST}, {@code --rates
- * LIST}, {@code --methods LIST|all} (default all), {@code --out DIR} (default {@code
- * bench-results/TIER}), {@code --fresh}; every other option goes to the lab ({@link LabOptions}),
- * after the tier's defaults, so it overrides them.
+ * <p>Options: {@code --tier quick|paper} (default quick), {@code --models LIST}, {@code --attacks
+ * LIST}, {@code --rates LIST}, {@code --methods LIST|all} (default all), {@code --out DIR}
+ * (default {@code bench-results/TIER}), {@code --fresh}; every other option goes to the lab
+ * ({@link LabOptions}), after the tier's defaults, so it overrides them. A grid of one model writes
+ * its results into the folder itself; a grid of several models gives each its own sub-folder
+ * named after the model.
  *
  * <ul>
- *   <li>{@code quick}: the main job's model and sizes (small CNN, 50,000 + 10,000 synthetic images,
- *       20,000 backdoor training images, 10 epochs); BadNet, Blended, SIG and WaNet at 5 %, 1 % and
- *       0.5 %; made for a 2-core CPU.
- *   <li>{@code paper}: ResNet-18 on all training images for 100 epochs with crop and flip (the
- *       reference recipe), all six attacks at 5 %, 1 % and 0.5 %; for a GPU, with {@code --data
- *       cifar10:DIR} for the paper's data.
+ *   <li>{@code quick}: the main job's model (small CNN) on 30,000 + 5,000 synthetic images, 18,000
+ *       of them for backdoor training over 10 epochs, 500 held out for tuning; BadNet, Blended,
+ *       SIG and WaNet at 5 %, 1 % and 0.5 %; sized to finish within an hour on a 2-core CPU.
+ *   <li>{@code paper}: ResNet-18 and VGG19-BN on all training images for 100 epochs with crop and
+ *       flip (the reference recipe), all six attacks at 5 %, 1 % and 0.5 %; for a GPU, with {@code
+ *       --data cifar10:DIR} for the paper's data.
  * </ul>
  */
 public final class Benchmark {
@@ -48,14 +51,15 @@ public final class Benchmark {
      * The grid's settings.
      *
      * @param tier {@code quick} or {@code paper}
+     * @param models the architectures' lab names, each a grid of its own
      * @param attacks the attacks' lab names
      * @param rates the poisoning rates
      * @param methods the defenses (paper names)
      * @param out the results folder
      * @param fresh whether earlier results are discarded
-     * @param labArgs the lab's options, tier defaults first
+     * @param labArgs the lab's options, tier defaults first, without the model
      */
-    public record Options(String tier, List<String> attacks, List<Double> rates, List<String> methods, Path out,
+    public record Options(String tier, List<String> models, List<String> attacks, List<Double> rates, List<String> methods, Path out,
             boolean fresh, List<String> labArgs) {
 
         /**
@@ -73,15 +77,19 @@ public final class Benchmark {
                 }
             }
             List<String> attacks;
+            List<String> models;
             List<String> lab;
             switch (tier) {
                 case "quick" -> {
                     attacks = List.of("badnet", "blended", "sig", "wanet");
-                    lab = new ArrayList<>(List.of("--model", "small-cnn", "--train", "20000", "--epochs", "10"));
+                    models = List.of("small-cnn");
+                    lab = new ArrayList<>(List.of("--synthetic-train", "30000",
+                            "--synthetic-test", "5000", "--train", "18000", "--tune", "500", "--epochs", "10"));
                 }
                 case "paper" -> {
                     attacks = List.of("badnet", "blended", "sig", "wanet", "lc", "adaptive-blend");
-                    lab = new ArrayList<>(List.of("--model", "resnet18", "--train", "0", "--epochs", "100",
+                    models = List.of("resnet18", "vgg19-bn");
+                    lab = new ArrayList<>(List.of("--train", "0", "--epochs", "100",
                             "--augment", "crop-flip"));
                 }
                 default -> throw new IllegalArgumentException("--tier must be quick or paper but was '" + tier + "'");
@@ -102,12 +110,13 @@ public final class Benchmark {
                 String value = args[++i];
                 switch (flag) {
                     case "--tier" -> { }
+                    case "--models" -> models = List.of(value.toLowerCase(Locale.ROOT).split(","));
                     case "--attacks" -> attacks = List.of(value.toLowerCase(Locale.ROOT).split(","));
                     case "--rates" -> rates = Arrays.stream(value.split(",")).map(Benchmark::rate).toList();
                     case "--methods" -> methods = Defenses.parse(value);
                     case "--out" -> out = Path.of(value);
-                    case "--attack", "--rate" -> throw new IllegalArgumentException(
-                            "use --attacks and --rates for the grid, not " + flag);
+                    case "--attack", "--rate", "--model" -> throw new IllegalArgumentException(
+                            "use --models, --attacks and --rates for the grid, not " + flag);
                     default -> {
                         lab.add(flag);
                         lab.add(value);
@@ -115,13 +124,44 @@ public final class Benchmark {
                 }
             }
             // validate everything the lab will see, once, before any work
-            for (String attack : attacks) {
-                List<String> probe = new ArrayList<>(lab);
-                probe.addAll(List.of("--attack", attack, "--rate", Double.toString(rates.get(0)),
-                        "--methods", String.join(",", methods)));
-                LabOptions.parse(probe.toArray(String[]::new));
+            if (models.size() != new HashSet<>(models).size()) {
+                throw new IllegalArgumentException("--models lists a model twice: " + String.join(",", models));
             }
-            return new Options(tier, attacks, rates, methods, out, fresh, List.copyOf(lab));
+            Options options = new Options(tier, List.copyOf(models), attacks, rates, methods, out, fresh,
+                    List.copyOf(lab));
+            for (String model : models) {
+                for (String attack : attacks) {
+                    List<String> probe = options.labArgs(model);
+                    probe.addAll(List.of("--attack", attack, "--rate", Double.toString(rates.get(0)),
+                            "--methods", String.join(",", methods)));
+                    LabOptions.parse(probe.toArray(String[]::new));
+                }
+            }
+            return options;
+        }
+
+        /**
+         * Returns the lab options of one model's grid: the model first, then the tier's and the
+         * user's options.
+         *
+         * @param model the architecture's lab name
+         * @return a new, modifiable list
+         */
+        public List<String> labArgs(String model) {
+            List<String> args = new ArrayList<>(List.of("--model", model));
+            args.addAll(labArgs);
+            return args;
+        }
+
+        /**
+         * Returns the results folder of one model's grid: {@link #out} itself for a one-model grid,
+         * else its sub-folder named after the model.
+         *
+         * @param model the architecture's lab name
+         * @return the folder
+         */
+        public Path out(String model) {
+            return models.size() == 1 ? out : out.resolve(model);
         }
     }
 
@@ -152,69 +192,118 @@ public final class Benchmark {
     }
 
     /**
-     * Runs (or resumes) the grid.
+     * Runs (or resumes) the grid, one model after the other.
      *
      * @param o the settings
      * @param out where progress goes (the lab's own log is not repeated here)
      * @param command the command line, recorded in the outputs
-     * @return every finished cell, earlier runs' included
+     * @return every finished cell of every model, earlier runs' included
      * @throws IOException if data or results cannot be read or written
      */
     public static List<CellResult> run(Options o, PrintStream out, String command) throws IOException {
-        ResultFiles files = new ResultFiles(o.out());
-        Path settings = o.out().resolve("settings.txt");
-        String labSettings = String.join(" ", o.labArgs()) + "\n";
+        int total = o.models().size() * o.attacks().size() * o.rates().size() * (1 + o.methods().size());
+        Progress progress = new Progress(total);
+        List<ResultFiles> folders = new ArrayList<>();
+        for (String model : o.models()) {
+            // refuse every mismatched folder before any work
+            folders.add(prepare(o, model));
+        }
+        for (ResultFiles files : folders) {
+            progress.done += (int) files.read().stream().filter(c -> inGrid(c, o)).count();
+        }
+        List<CellResult> all = new ArrayList<>();
+        for (int m = 0; m < o.models().size(); m++) {
+            all.addAll(runModel(o, o.models().get(m), folders.get(m), progress, out, command));
+        }
+        return all;
+    }
+
+    /** Cells done and run so far over the whole grid, for the estimate of the time left. */
+    private static final class Progress {
+        private final int total;
+        private final Stopwatch clock = Stopwatch.createStarted();
+        private int done;
+        private int ran;
+
+        Progress(int total) {
+            this.total = total;
+        }
+
+        String report() {
+            double perCell = clock.elapsed(TimeUnit.MILLISECONDS) / 1000.0 / Math.max(1, ran);
+            return String.format("  %d of %d cells done (%d this run); about %.0f min left", done, total, ran,
+                    (total - done) * perCell / 60);
+        }
+    }
+
+    /** Checks a model's results folder against its lab settings (or empties it for --fresh). */
+    private static ResultFiles prepare(Options o, String model) throws IOException {
+        ResultFiles files = new ResultFiles(o.out(model));
+        Path settings = o.out(model).resolve("settings.txt");
+        String labSettings = String.join(" ", o.labArgs(model)) + "\n";
         if (o.fresh()) {
             Files.deleteIfExists(files.csv());
         } else if (Files.exists(files.csv()) && Files.exists(settings)
                 && !Files.readString(settings).equals(labSettings)) {
-            throw new IllegalArgumentException(o.out() + " holds results of other lab settings ("
+            throw new IllegalArgumentException(o.out(model) + " holds results of other lab settings ("
                     + Files.readString(settings).strip() + "); use --fresh or another --out");
         }
+        Files.createDirectories(o.out(model));
         Files.writeString(settings, labSettings);
+        return files;
+    }
+
+    private static List<CellResult> runModel(Options o, String model, ResultFiles files, Progress progress,
+            PrintStream out, String command) throws IOException {
         List<CellResult> cells = new ArrayList<>(files.read());
         Set<String> done = new HashSet<>();
         cells.forEach(c -> done.add(c.key()));
-        int total = o.attacks().size() * o.rates().size() * (1 + o.methods().size());
-        int before = cells.size();
         List<String> header = List.of(
-                "Command: `" + command + "` (tier " + o.tier() + "; lab options " + String.join(" ", o.labArgs()) + ")",
+                "Command: `" + command + "` (tier " + o.tier() + "; lab options " + String.join(" ", o.labArgs(model))
+                        + ")",
                 "Machine: " + machine() + "; " + versions());
-        Stopwatch clock = Stopwatch.createStarted();
-        int ranThisTime = 0;
+        String prefix = o.models().size() == 1 ? "" : model + ", ";
+        LabData data = null;
         for (String attack : o.attacks()) {
             for (double rate : o.rates()) {
                 String group = attack + "@" + rate;
                 List<String> pending = o.methods().stream().filter(m -> !done.contains(group + "/" + m)).toList();
                 if (pending.isEmpty() && done.contains(group + "/none")) {
-                    out.printf("%s at %s: all %d cells done, skipped%n", attack, rate, 1 + o.methods().size());
+                    out.printf("%s%s at %s: all %d cells done, skipped%n", prefix, attack, rate,
+                            1 + o.methods().size());
                     continue;
                 }
-                List<String> args = new ArrayList<>(o.labArgs());
+                List<String> args = o.labArgs(model);
                 args.addAll(List.of("--attack", attack, "--rate", Double.toString(rate), "--methods",
                         String.join(",", pending)));
                 LabOptions lab = LabOptions.parse(args.toArray(String[]::new));
-                out.printf("%s at %s: running %s%n", attack, rate, pending.isEmpty() ? "the backdoored model only"
-                        : String.join(", ", pending));
-                BackdoorLab.Report report = BackdoorLab.run(lab, new PrintStream(OutputStream.nullOutputStream()));
+                out.printf("%s%s at %s: running %s%n", prefix, attack, rate, pending.isEmpty()
+                        ? "the backdoored model only" : String.join(", ", pending));
+                if (data == null) {
+                    // every attack and rate of a model's grid shares the data: load or generate it once
+                    data = BackdoorLab.load(lab);
+                }
+                BackdoorLab.Report report = BackdoorLab.run(lab, new PrintStream(OutputStream.nullOutputStream()), data);
                 for (BackdoorLab.Row row : report.rows()) {
                     String defense = row.defense().startsWith("none") ? "none" : row.defense();
-                    CellResult cell = new CellResult(attack, rate, defense, lab.seed(), row.cleanAccuracy().hits(),
-                            row.cleanAccuracy().total(), row.attackSuccessRate().hits(),
-                            row.attackSuccessRate().total(),
-                            defense.equals("none") ? report.backdoor().trainingSeconds() : row.seconds(), lab.model().id(), device(lab),
-                            versions(), machine(), Instant.now().toString());
+                    boolean failed = row.failed();
+                    CellResult cell = new CellResult(attack, rate, defense, lab.seed(),
+                            failed ? 0 : row.cleanAccuracy().hits(), failed ? 0 : row.cleanAccuracy().total(),
+                            failed ? 0 : row.attackSuccessRate().hits(), failed ? 0 : row.attackSuccessRate().total(),
+                            defense.equals("none") ? report.backdoor().trainingSeconds() : row.seconds(),
+                            lab.model().id(), device(lab), versions(), machine(), Instant.now().toString(),
+                            failed ? row.failure() : "");
                     if (done.add(cell.key())) {
                         files.append(cell);
                         cells.add(cell);
-                        ranThisTime++;
+                        if (inGrid(cell, o)) {
+                            progress.done++;
+                        }
+                        progress.ran++;
                     }
                 }
                 files.writeSummaries(cells, header);
-                int remaining = total - (int) cells.stream().filter(c -> inGrid(c, o)).count();
-                double perCell = clock.elapsed(TimeUnit.MILLISECONDS) / 1000.0 / Math.max(1, ranThisTime);
-                out.printf("  %d of %d cells done (%d this run); about %.0f min left%n", total - remaining, total,
-                        cells.size() - before, remaining * perCell / 60);
+                out.println(progress.report());
             }
         }
         files.writeSummaries(cells, header);

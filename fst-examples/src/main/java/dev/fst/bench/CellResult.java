@@ -24,14 +24,25 @@ import java.util.Map;
  * @param versions DJL, engine and Java versions
  * @param machine operating system, architecture and processor count
  * @param finishedAt when the cell was recorded (ISO-8601)
+ * @param failure empty when the defense succeeded; else why it failed (for example a NaN loss), in
+ *     which case the hit and total counts are 0 and the cell is left out of averages
  */
 public record CellResult(String attack, double rate, String defense, long seed, long cleanHits, long cleanTotal,
         long attackHits, long attackTotal, double seconds, String model, String device, String versions,
-        String machine, String finishedAt) {
+        String machine, String finishedAt, String failure) {
 
     /** The CSV header, in field order. */
     public static final String HEADER = "attack,rate,defense,seed,clean_hits,clean_total,attack_hits,attack_total,"
-            + "seconds,model,device,versions,machine,finished_at";
+            + "seconds,model,device,versions,machine,finished_at,failure";
+
+    /**
+     * Returns whether the defense failed (see {@link #failure}).
+     *
+     * @return true if it failed
+     */
+    public boolean failed() {
+        return !failure.isEmpty();
+    }
 
     /**
      * Returns the key that identifies the cell in a grid.
@@ -69,7 +80,7 @@ public record CellResult(String attack, double rate, String defense, long seed, 
         List<String> fields = List.of(attack, Double.toString(rate), defense, Long.toString(seed),
                 Long.toString(cleanHits), Long.toString(cleanTotal), Long.toString(attackHits),
                 Long.toString(attackTotal), Double.toString(seconds), model, device, versions, machine,
-                finishedAt);
+                finishedAt, failure.replace('\n', ' '));
         List<String> quoted = new ArrayList<>();
         for (String f : fields) {
             quoted.add(f.contains(",") || f.contains("\"") ? "\"" + f.replace("\"", "\"\"") + "\"" : f);
@@ -86,14 +97,14 @@ public record CellResult(String attack, double rate, String defense, long seed, 
      */
     public static CellResult fromCsv(String line) {
         List<String> f = split(line);
-        if (f.size() != 14) {
-            throw new IllegalArgumentException("expected 14 fields (" + HEADER + ") but got " + f.size() + ": " + line);
+        if (f.size() != 15) {
+            throw new IllegalArgumentException("expected 15 fields (" + HEADER + ") but got " + f.size() + ": " + line);
         }
         try {
             return new CellResult(f.get(0), Double.parseDouble(f.get(1)), f.get(2), Long.parseLong(f.get(3)),
                     Long.parseLong(f.get(4)), Long.parseLong(f.get(5)), Long.parseLong(f.get(6)),
                     Long.parseLong(f.get(7)), Double.parseDouble(f.get(8)), f.get(9), f.get(10), f.get(11), f.get(12),
-                    f.get(13));
+                    f.get(13), f.get(14));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("malformed number in results line: " + line, e);
         }
@@ -122,6 +133,9 @@ public record CellResult(String attack, double rate, String defense, long seed, 
         m.put("versions", versions);
         m.put("machine", machine);
         m.put("finishedAt", finishedAt);
+        if (failed()) {
+            m.put("failure", failure);
+        }
         return m;
     }
 

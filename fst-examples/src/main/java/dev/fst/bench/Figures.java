@@ -9,11 +9,11 @@ import dev.fst.lab.Defenses;
 import dev.fst.lab.LabOptions;
 import dev.fst.lab.attack.Attack;
 import dev.fst.lab.attack.Attacks;
-import dev.fst.lab.data.DataSource;
 import dev.fst.lab.data.HeldOutSplit;
 import dev.fst.lab.data.LabData;
 import dev.fst.lab.data.LabeledImages;
 import dev.fst.lab.train.ModelStore;
+import dev.fst.tuning.PurificationException;
 import dev.fst.tuning.Purifier;
 import dev.fst.tuning.TuningListener;
 import java.io.IOException;
@@ -101,16 +101,16 @@ public final class Figures {
             throw new IllegalArgumentException("figures do not support --attack " + o.attack());
         }
         // trains (or finds) the backdoored model exactly as the lab does
-        BackdoorLab.Report report = BackdoorLab.run(o, new PrintStream(OutputStream.nullOutputStream()));
+        LabData data = BackdoorLab.load(o);
+        BackdoorLab.Report report = BackdoorLab.run(o, new PrintStream(OutputStream.nullOutputStream()), data);
         out.printf("backdoored %s: %s%n", o.model().id(), report.table().lines().skip(2).findFirst().orElse(""));
-        LabData data = DataSource.load(o.data(), o.syntheticTrain(), o.syntheticTest(), o.seed());
         HeldOutSplit split = HeldOutSplit.of(data.train(), o.tune(), o.train(), o.seed());
         Attack attack = Attacks.create(o.attack(), o.target(), null);
         ModelStore store = new ModelStore(o.cache());
         List<Path> written = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(o.device(), "PyTorch")) {
             Setting s = new Setting(o, report, store, data, manager, split.tuning(),
-                    data.test().toDataset(manager), attack.triggeredTestSet(data.test()).toDataset(manager));
+                    data.test().toDataset(manager), attack.triggeredTestSet(data.test()).toDataset(manager), out);
             for (String figure : figures) {
                 out.println("figure " + figure);
                 switch (figure) {
@@ -156,7 +156,7 @@ public final class Figures {
 
     /** Everything a figure needs about the lab setting. */
     private record Setting(LabOptions o, BackdoorLab.Report report, ModelStore store, LabData data, NDManager manager,
-            LabeledImages tuning, RandomAccessDataset clean, RandomAccessDataset triggered) {
+            LabeledImages tuning, RandomAccessDataset clean, RandomAccessDataset triggered, PrintStream log) {
 
         Model freshCopy() {
             return store.load(report.backdoor(), data.train().classes(), data.train().height(), o.device());
@@ -189,7 +189,14 @@ public final class Figures {
         Map<String, List<EpochMetrics.Point>> curves = new LinkedHashMap<>();
         StringBuilder csv = new StringBuilder("method,epoch,clean_accuracy,attack_success_rate\n");
         for (Map.Entry<String, Function<TuningListener, Purifier>> entry : methods.entrySet()) {
-            List<EpochMetrics.Point> points = track(s, entry.getValue(), s.tuning());
+            List<EpochMetrics.Point> points;
+            try {
+                points = track(s, entry.getValue(), s.tuning());
+            } catch (PurificationException e) {
+                // one method's failure (a NaN loss, say) leaves its curve out, not the whole figure
+                s.log().printf("%s failed and is left out of %s: %s%n", entry.getKey(), name, e.getMessage());
+                continue;
+            }
             curves.put(entry.getKey(), points);
             points.forEach(p -> csv.append(String.format("%s,%d,%.4f,%.4f%n", entry.getKey(), p.epoch(),
                     p.cleanAccuracy(), p.attackSuccessRate())));

@@ -148,15 +148,15 @@ public final class ResultFiles {
             sb.append("| ").append(parts[0]).append(" | ").append(percent(Double.parseDouble(parts[1]))).append(" |");
             for (String d : defenses) {
                 CellResult c = byKey.get(row + "/" + d);
-                sb.append(c == null ? " — |" : String.format(" %.2f / %.2f |", 100 * c.cleanAccuracy(),
-                        100 * c.attackSuccessRate()));
+                sb.append(c == null ? " — |" : c.failed() ? " failed |" : String.format(" %.2f / %.2f |",
+                        100 * c.cleanAccuracy(), 100 * c.attackSuccessRate()));
             }
             sb.append('\n');
         }
         for (String stat : List.of("average", "std")) {
             sb.append("| ").append(stat).append(" | |");
             for (String d : defenses) {
-                List<CellResult> column = cells.stream().filter(c -> c.defense().equals(d)).toList();
+                List<CellResult> column = cells.stream().filter(c -> c.defense().equals(d) && !c.failed()).toList();
                 double[] acc = column.stream().mapToDouble(c -> 100 * c.cleanAccuracy()).toArray();
                 double[] asr = column.stream().mapToDouble(c -> 100 * c.attackSuccessRate()).toArray();
                 double a = stat.equals("average") ? mean(acc) : std(acc);
@@ -164,6 +164,11 @@ public final class ResultFiles {
                 sb.append(String.format(" %.2f / %.2f |", a, b));
             }
             sb.append('\n');
+        }
+        List<CellResult> failed = cells.stream().filter(CellResult::failed).toList();
+        if (!failed.isEmpty()) {
+            sb.append("\nFailed cells (left out of the average and std rows):\n\n");
+            failed.forEach(c -> sb.append("* ").append(c.key()).append(": ").append(c.failure()).append('\n'));
         }
         return sb.toString();
     }

@@ -23,6 +23,7 @@ import dev.fst.lab.data.LabeledImages;
 import dev.fst.lab.train.BackdoorRecord;
 import dev.fst.lab.train.BackdoorTrainer;
 import dev.fst.lab.train.ModelStore;
+import dev.fst.tuning.PurificationException;
 import dev.fst.tuning.PurificationResult;
 import dev.fst.tuning.Purifier;
 import dev.fst.tuning.TunerBuilder;
@@ -31,6 +32,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -55,8 +57,32 @@ public final class BackdoorLab {
      * @param cleanAccuracy accuracy on the clean test set
      * @param attackSuccessRate target-class predictions on triggered non-target test images
      * @param seconds tuning wall time (0 for none)
+     * @param failure {@code null} when the defense succeeded; else why it failed (its model was
+     *     restored, and the two rates are {@code null})
      */
-    public record Row(String defense, Rate cleanAccuracy, Rate attackSuccessRate, double seconds) {}
+    public record Row(String defense, Rate cleanAccuracy, Rate attackSuccessRate, double seconds, String failure) {
+
+        /**
+         * A row of a defense that succeeded, or of the backdoored model.
+         *
+         * @param defense the defense's name
+         * @param cleanAccuracy accuracy on the clean test set
+         * @param attackSuccessRate target-class predictions on triggered non-target test images
+         * @param seconds tuning wall time
+         */
+        public Row(String defense, Rate cleanAccuracy, Rate attackSuccessRate, double seconds) {
+            this(defense, cleanAccuracy, attackSuccessRate, seconds, null);
+        }
+
+        /**
+         * Returns whether the defense failed.
+         *
+         * @return true if it failed
+         */
+        public boolean failed() {
+            return failure != null;
+        }
+    }
 
     /**
      * What a run did.
@@ -79,8 +105,13 @@ public final class BackdoorLab {
             sb.append("| defense | clean accuracy | attack success rate | tuning time |\n");
             sb.append("|---|---|---|---|\n");
             for (Row row : rows) {
-                sb.append(String.format("| %s | %.2f%% | %.2f%% | %.1f s |%n", row.defense(),
-                        row.cleanAccuracy().percent(), row.attackSuccessRate().percent(), row.seconds()));
+                if (row.failed()) {
+                    sb.append(String.format("| %s | failed: %s | | %.1f s |%n", row.defense(), row.failure(),
+                            row.seconds()));
+                } else {
+                    sb.append(String.format("| %s | %.2f%% | %.2f%% | %.1f s |%n", row.defense(),
+                            row.cleanAccuracy().percent(), row.attackSuccessRate().percent(), row.seconds()));
+                }
             }
             return sb.toString();
         }
@@ -120,7 +151,36 @@ public final class BackdoorLab {
     public static Report run(LabOptions o, PrintStream out) throws IOException {
         Stopwatch total = Stopwatch.createStarted();
         out.printf("data: %s%n", o.data());
-        LabData data = DataSource.load(o.data(), o.syntheticTrain(), o.syntheticTest(), o.seed());
+        return run(o, out, load(o), total);
+    }
+
+    /**
+     * Runs the lab on data already loaded with {@link #load}, so that several runs over the same
+     * data (a benchmark grid, the figures) read or generate it once.
+     *
+     * @param o the settings
+     * @param out where progress goes
+     * @param data the data {@code load(o)} returns for these settings
+     * @return the report
+     * @throws IOException if the model store cannot be read or written
+     */
+    public static Report run(LabOptions o, PrintStream out, LabData data) throws IOException {
+        return run(o, out, data, Stopwatch.createStarted());
+    }
+
+    /**
+     * Loads (or generates) the data the settings name: {@code --data} with the synthetic sizes
+     * and the seed.
+     *
+     * @param o the settings
+     * @return the training and test images
+     * @throws IOException if the data cannot be read (the message names the file)
+     */
+    public static LabData load(LabOptions o) throws IOException {
+        return DataSource.load(o.data(), o.syntheticTrain(), o.syntheticTest(), o.seed());
+    }
+
+    private static Report run(LabOptions o, PrintStream out, LabData data, Stopwatch total) throws IOException {
         HeldOutSplit split = HeldOutSplit.of(data.train(), o.tune(), o.train(), o.seed());
         out.printf("  train %s%n  test %s%n  tuning set (held out, clean) %d images, backdoor training set %d images%n",
                 data.train(), data.test(), split.tuning().size(), split.training().size());
@@ -142,7 +202,9 @@ public final class BackdoorLab {
                     poisoned.cover().length > 0 ? " + " + poisoned.cover().length + " cover images" : "", o.target(),
                     data.train().classNames().get(o.target()));
             RandomAccessDataset triggered = attack.triggeredTestSet(data.test()).toDataset(manager);
-            String key = base + "|" + attack.name() + "|" + o.rate() + "|" + o.target();
+            // the poisoned indices are part of the key, so a change of selection never reuses a stale model
+            String key = base + "|" + attack.name() + "|" + o.rate() + "|" + o.target() + "|"
+                    + Arrays.hashCode(poisoned.poisoned());
             Obtained backdoored = obtain(o, store, key, poisoned.images(), poisoned, test, triggered, manager, out);
             BackdoorRecord record = backdoored.record;
             List<Row> rows = new ArrayList<>();
@@ -158,7 +220,17 @@ public final class BackdoorLab {
             for (Purifier defense : defenses(o)) {
                 out.printf("purifying with %s on %d clean images%n", defense.name(), split.tuning().size());
                 try (Model model = store.load(record, data.train().classes(), data.train().height(), o.device())) {
-                    PurificationResult result = defense.purify(model, tuning);
+                    Stopwatch clock = Stopwatch.createStarted();
+                    PurificationResult result;
+                    try {
+                        result = defense.purify(model, tuning);
+                    } catch (PurificationException e) {
+                        // one defense's failure (a NaN loss, say) is a result of the comparison, not its end
+                        out.printf("%s failed: %s%n", defense.name(), e.getMessage());
+                        rows.add(new Row(defense.name(), null, null, clock.elapsed(TimeUnit.MILLISECONDS) / 1000.0,
+                                e.getMessage()));
+                        continue;
+                    }
                     if (!result.details().isEmpty()) {
                         out.printf("%s decided: %s%n", defense.name(), result.details());
                     }

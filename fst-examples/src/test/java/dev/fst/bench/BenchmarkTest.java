@@ -1,6 +1,7 @@
 package dev.fst.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,13 +78,47 @@ class BenchmarkTest {
         assertEquals(List.of("badnet", "blended", "sig", "wanet"), quick.attacks());
         assertEquals(List.of(0.05, 0.01, 0.005), quick.rates());
         assertTrue(String.join(" ", quick.labArgs()).endsWith("--epochs 10 --epochs 3"), "user options override the tier's");
+        assertEquals(List.of("small-cnn"), quick.models());
+        assertEquals(Path.of("bench-results", "quick"), quick.out("small-cnn"), "one model: the folder itself");
+        assertEquals(List.of("--model", "small-cnn"), quick.labArgs("small-cnn").subList(0, 2));
+
+        Benchmark.Options paper = Benchmark.Options.parse(new String[] {"--tier", "paper"});
+        assertEquals(List.of("resnet18", "vgg19-bn"), paper.models());
+        assertEquals(6, paper.attacks().size());
+        assertEquals(Path.of("bench-results", "paper", "vgg19-bn"), paper.out("vgg19-bn"), "several: a folder each");
+        IllegalArgumentException single = assertThrows(IllegalArgumentException.class,
+                () -> Benchmark.Options.parse(new String[] {"--model", "resnet18"}));
+        assertTrue(single.getMessage().contains("--models"), single.getMessage());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+                () -> Benchmark.Options.parse(new String[] {"--models", "small-cnn,small-cnn"}));
+        assertTrue(twice.getMessage().contains("twice"), twice.getMessage());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> Benchmark.Options.parse(new String[] {"--models", "small-cnn,alexnet"}));
+        assertTrue(unknown.getMessage().contains("alexnet"), unknown.getMessage());
     }
 
     @Test
     void csvLine_roundTripsFieldsWithCommasAndQuotes() {
         CellResult cell = new CellResult("badnet", 0.005, "FT+SAM", 1, 10, 20, 3, 18, 1.5, "small-cnn", "cpu()",
-                "DJL 0.35.1, PyTorch 2.7.1", "Linux \"x\", 2 cores", "2026-11-22T00:00:00Z");
+                "DJL 0.35.1, PyTorch 2.7.1", "Linux \"x\", 2 cores", "2026-11-22T00:00:00Z", "");
         assertEquals(cell, CellResult.fromCsv(cell.toCsv()));
         assertEquals(0.5, cell.cleanAccuracy());
+        assertFalse(cell.failed());
+    }
+
+    @Test
+    void failedCell_roundTrips_showsAsFailed_andStaysOutOfTheAverages() {
+        CellResult ok = new CellResult("badnet", 0.05, "I-BAU", 1, 80, 100, 10, 90, 2, "small-cnn", "cpu()", "v", "m",
+                "t", "");
+        CellResult okToo = new CellResult("badnet", 0.01, "I-BAU", 1, 60, 100, 30, 90, 2, "small-cnn", "cpu()", "v",
+                "m", "t", "");
+        CellResult failed = new CellResult("blended", 0.05, "I-BAU", 1, 0, 0, 0, 0, 1, "small-cnn", "cpu()", "v", "m",
+                "t", "I-BAU failed in epoch 1 of 5, batch 2: the loss is NaN, the model was restored");
+        assertEquals(failed, CellResult.fromCsv(failed.toCsv()));
+        assertTrue(failed.failed());
+        String md = ResultFiles.table(List.of(ok, okToo, failed));
+        assertTrue(md.contains("| blended | 5% | failed |"), md);
+        assertTrue(md.contains("| average | | 70.00 / 22.22 |"), "the failed cell is not averaged in: " + md);
+        assertTrue(md.contains("* blended@0.05/I-BAU: I-BAU failed in epoch 1 of 5, batch 2: the loss is NaN"), md);
     }
 }

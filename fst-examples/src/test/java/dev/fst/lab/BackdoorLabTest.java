@@ -52,6 +52,23 @@ class BackdoorLabTest {
     }
 
     @Test
+    void failingDefense_isReportedAsARow_andTheOthersStillRun(@TempDir Path dir) throws IOException {
+        // a tuning rate of 1e36 overflows the activations (BatchNorm variances of 1e70) to a NaN loss
+        String[] args = {"--smoke", "--synthetic-train", "700", "--synthetic-test", "200", "--train", "500",
+            "--tune", "100", "--epochs", "1", "--cache", dir.toString(), "--methods", "FT,FST",
+            "--tune-epochs", "2", "--tune-lr", "1e36"};
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        BackdoorLab.Report report = BackdoorLab.run(LabOptions.parse(args), new PrintStream(log, true));
+        assertEquals(3, report.rows().size(), "both defenses have a row");
+        for (BackdoorLab.Row row : report.rows().subList(1, 3)) {
+            assertTrue(row.failed(), row.toString());
+            assertTrue(row.failure().contains("restored"), row.failure());
+        }
+        assertTrue(report.table().contains("| FT | failed: FT failed in epoch"), report.table());
+        assertTrue(log.toString().contains("FST failed: "), log.toString());
+    }
+
+    @Test
     void methods_parseNamesInAnyCase_andAll() {
         assertEquals(List.of("FT", "FST"), LabOptions.defaults().methods());
         assertEquals(Defenses.NAMES, LabOptions.parse(new String[] {"--methods", "all"}).methods());

@@ -128,7 +128,7 @@ public abstract class AbstractAttack implements Attack {
                             + "but rate %s asks for %d; the largest rate is %.5f",
                     name, target, pool.length, rate, n, (double) pool.length / train.size()));
         }
-        Random random = new Random(seed);
+        Random random = new Random(selectionSeed(seed));
         Permutations.shuffle(pool, random);
         int[] poisoned = Arrays.copyOf(pool, n);
         Arrays.sort(poisoned);
@@ -144,6 +144,19 @@ public abstract class AbstractAttack implements Attack {
         }
         LabeledImages out = train.replace(changed, quantize(images), labels);
         return new PoisonedSet(out, poisoned, cover, name, rate);
+    }
+
+    /**
+     * The seed of the poisoned-image selection, derived from the run's seed by a SplitMix64 step.
+     * Using the run's seed itself would correlate the selection with any other permutation drawn
+     * from {@code new Random(seed)} over the same number of images: the tuning loop's shuffle is
+     * one, and with it every poisoned image landed in the first batches of the first training epoch.
+     */
+    static long selectionSeed(long seed) {
+        long z = seed + 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     private int[] coverIndices(int size, int[] poisoned, Random random) {

@@ -47,6 +47,21 @@ class BadNetTest {
     }
 
     @Test
+    void poison_selection_isIndependentOfASameSeedShuffle() {
+        // the tuning loop shuffles with new Random(seed); the selection must not be that permutation's head
+        LabeledImages clean = AttackFixtures.random(2000, 3);
+        long seed = 1;
+        PoisonedSet set = new BadNet(BadNet.Patch.WHITE, 0).poison(clean, 0.05, seed);
+        int[] order = java.util.stream.IntStream.range(0, clean.size()).toArray();
+        dev.fst.lab.data.Permutations.shuffle(order, new java.util.Random(seed));
+        Set<Integer> firstEpochHead = new HashSet<>();
+        Arrays.stream(order, 0, 400).forEach(firstEpochHead::add);
+        long inHead = Arrays.stream(set.poisoned()).filter(firstEpochHead::contains).count();
+        // 100 poisoned of 2000: about 20 fall in the first 400 of an independent order, all 100 if correlated
+        assertTrue(inHead < 40, inHead + " of 100 poisoned images are among the first 400 of the shuffle");
+    }
+
+    @Test
     void poison_rateAndLabels_areExact() {
         LabeledImages clean = AttackFixtures.random(1000, 2);
         PoisonedSet set = new BadNet(BadNet.Patch.WHITE, 3).poison(clean, 0.013, 7);
