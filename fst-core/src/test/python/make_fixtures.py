@@ -8,6 +8,8 @@ Fixtures:
   tiny_vgg.pt          scripted CNN with a 3-Linear head `classifier.0/.3/.6`
   tiny_unnamed.pt      scripted CNN whose layers are only numbered (`0.weight` ...), head found by shape
   golden_fst.npz       inputs, labels, initial head and the PyTorch reference run of FST on tiny_cnn.pt
+  tiny_view.pt         scripted CNN that flattens its 4x8x8 feature map with view(), which a
+                       channels-last batch does not allow (head `fc`, 256 -> 4)
 
 The golden run is the FST procedure of the algorithm reference, section 1.2: re-initialised head,
 loss = mean CE + alpha * <W, W0>, torch.optim.SGD(momentum=0.9, weight_decay=0), CosineAnnealingLR
@@ -61,6 +63,17 @@ def unnamed(classes=4):
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, classes))
 
 
+class TinyView(nn.Module):
+    def __init__(self, classes=4):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1, bias=False)
+        self.fc = nn.Linear(4 * 8 * 8, classes)
+
+    def forward(self, x):
+        f = F.relu(self.conv(x))
+        return self.fc(f.view(f.size(0), -1))
+
+
 def golden(model, alpha=0.2, lr=0.05, epochs=4, n=16, classes=4):
     g = torch.Generator().manual_seed(7)
     x = torch.randn(n, 3, 8, 8, generator=g)
@@ -106,6 +119,8 @@ def main():
     torch.jit.script(TinyVgg()).save(os.path.join(OUT, "tiny_vgg.pt"))
     torch.manual_seed(2)
     torch.jit.script(unnamed()).save(os.path.join(OUT, "tiny_unnamed.pt"))
+    torch.manual_seed(3)
+    torch.jit.script(TinyView()).save(os.path.join(OUT, "tiny_view.pt"))
     ref = golden(cnn)
     np.savez(os.path.join(OUT, "golden_fst.npz"), **ref)
     print("losses", ref["losses"], "lrs", ref["lrs"])

@@ -51,6 +51,13 @@ class SmallCnn(nn.Module):
             conv3(64, 128), nn.BatchNorm2d(128), nn.ReLU(),
             nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.head = nn.Linear(128, classes)
+        # the lab builds this network with DJL's default initialisation: weights N(0, 2 / fan_in),
+        # biases zero (its ResNet-18 uses PyTorch's default, as below)
+        for module in self.modules():
+            if isinstance(module, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
 
     def forward(self, x):
         return self.head(self.features(x))
@@ -144,6 +151,8 @@ def purify(model, images, args):
         model.train()
         loss_sum, correct, seen, batches = 0.0, 0, 0, 0
         for x, y in loader:
+            x = x.to(args.device, non_blocking=True)
+            y = y.to(args.device, non_blocking=True)
             logits = model(x)
             loss = F.cross_entropy(logits, y) + args.alpha * (head.weight * w0).sum()
             optimizer.zero_grad(set_to_none=True)
@@ -162,9 +171,27 @@ def purify(model, images, args):
     return history
 
 
+def matmul_rate(n, device, rounds=5, per_round=4):
+    """Best float32 rate of n x n matrix products in FLOP/s (2 n^3 per product), after 2 warm-ups."""
+    a = torch.rand(n, n, device=device) * 2 - 1
+    b = torch.rand(n, n, device=device) * 2 - 1
+    for _ in range(2):
+        float((a @ b)[0, 0])
+    best = 0.0
+    for _ in range(rounds):
+        start = time.perf_counter()
+        sink = 0.0
+        for _ in range(per_round):
+            sink += float((a @ b)[0, 0])
+        best = max(best, per_round * 2.0 * n ** 3 / (time.perf_counter() - start))
+    return best
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", required=True, help="CIFAR-10 binary file of tuning images")
+    parser.add_argument("--data", help="CIFAR-10 binary file of tuning images (required unless --matmul)")
+    parser.add_argument("--matmul", type=int, metavar="N",
+                        help="only measure the float32 N x N matrix-multiply rate and print it")
     parser.add_argument("--model", choices=sorted(MODELS), default="small-cnn")
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=10)
@@ -175,18 +202,28 @@ def main(argv):
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
     args = parser.parse_args(argv)
     if args.epochs < 1 or args.batch_size < 1 or args.classes < 2:
         parser.error("--epochs and --batch-size must be >= 1 and --classes >= 2")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    if args.matmul:
+        print(json.dumps({"side": "pytorch", "matmulFlopsPerSecond": matmul_rate(args.matmul, args.device),
+                          "torch": torch.__version__}))
+        return
+    if not args.data:
+        parser.error("--data is required")
     pixels, labels = read_cifar_binary(args.data)
     if labels.max() >= args.classes:
         parser.error(f"label {labels.max()} is out of range for {args.classes} classes")
-    model = MODELS[args.model](args.classes)
+    model = MODELS[args.model](args.classes).to(args.device)
     start = time.perf_counter()
     history = purify(model, TuningImages(pixels, labels, args.augment), args)
+    if args.device.startswith("cuda"):
+        torch.cuda.synchronize()
     seconds = time.perf_counter() - start
+    device = torch.cuda.get_device_name() if args.device.startswith("cuda") else "cpu"
     print(json.dumps({
         "side": "pytorch",
         "model": args.model,
@@ -201,6 +238,8 @@ def main(argv):
         "workers": args.workers,
         "torch": torch.__version__,
         "python": sys.version.split()[0],
+        "runtime": f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.workers} loader workers,"
+                   f" Python {sys.version.split()[0]}, device {device}",
     }))
 
 

@@ -24,6 +24,8 @@ class FeatureShiftTunerBuilderTest {
         assertEquals("auto", c.get("head"));
         assertEquals(0L, c.get("seed"));
         assertEquals("crop(padding=4, flip=true)", c.get("augmentation"));
+        assertEquals(true, c.get("channelsLast"));
+        assertEquals(false, c.get("allocatorTuning"));
         assertEquals("FST", tuner.name());
     }
 
@@ -58,6 +60,11 @@ class FeatureShiftTunerBuilderTest {
         assertEquals("alpha was already set to 0.2", e.getMessage());
         assertThrows(IllegalStateException.class, () -> FeatureShiftTuner.builder().epochs(2).epochs(3));
         assertThrows(IllegalStateException.class, () -> FeatureShiftTuner.builder().projection(true).projection(false));
+        IllegalStateException layout = assertThrows(
+                IllegalStateException.class, () -> FeatureShiftTuner.builder().channelsLast(false).channelsLast(true));
+        assertEquals("channelsLast was already set to false", layout.getMessage());
+        assertThrows(IllegalStateException.class,
+                () -> FeatureShiftTuner.builder().allocatorTuning(true).allocatorTuning(true));
     }
 
     @Test

@@ -165,6 +165,43 @@ class FeatureShiftTunerTest {
     }
 
     @Test
+    void purify_channelsLastAndContiguousBatches_giveTheSameWeights() {
+        Map<String, float[]> last = runWithLayout(true, false);
+        Map<String, float[]> plain = runWithLayout(false, false);
+        assertEquals(plain.keySet(), last.keySet());
+        for (String name : plain.keySet()) {
+            float[] a = plain.get(name);
+            float[] b = last.get(name);
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(a[i], b[i], 1e-4f + 1e-4f * Math.abs(a[i]), name + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void purify_withAllocatorTuning_tunesAndSaysWhetherGlibcTookTheSettings() {
+        Map<String, float[]> before;
+        try (Model model = TestModels.cnn(4, 8, 3); NDManager data = NDManager.newBaseManager("PyTorch")) {
+            before = Snapshots.parameters(model);
+            PurificationResult result = FeatureShiftTuner.builder().epochs(2).batchSize(16).allocatorTuning(true)
+                    .build().purify(model, SyntheticImages.generate(64, 4, 8, 5).dataset(data));
+            // glibc on Linux (the build machines run Debian); elsewhere the option does nothing
+            assertEquals(com.sun.jna.Platform.isLinux(), result.details().get("allocatorTuned"),
+                    result.details().toString());
+            assertEquals(before.size(), Snapshots.changed(before, Snapshots.parameters(model)).size());
+        }
+    }
+
+    private static Map<String, float[]> runWithLayout(boolean channelsLast, boolean allocatorTuning) {
+        try (Model model = TestModels.vgg(4, 8, 3); NDManager data = NDManager.newBaseManager("PyTorch")) {
+            ArrayDataset set = SyntheticImages.generate(64, 4, 8, 5).dataset(data);
+            FeatureShiftTuner.builder().epochs(2).batchSize(16).seed(3).channelsLast(channelsLast)
+                    .allocatorTuning(allocatorTuning).build().purify(model, set);
+            return Snapshots.parameters(model);
+        }
+    }
+
+    @Test
     void purify_nativeMemoryStaysFlatAcrossEpochs() {
         try (Model model = TestModels.cnn(4, 8, 3); NDManager data = NDManager.newBaseManager("PyTorch")) {
             List<Integer> live = new ArrayList<>();

@@ -232,17 +232,42 @@ public final class ImageSet {
             int to,
             Augmentation augmentation,
             Random random) {
+        return batch(manager, order, from, to, augmentation, random, new BatchStaging(false));
+    }
+
+    /**
+     * Builds one batch as device arrays through a reusable {@link BatchStaging}, which also fixes
+     * the memory order (channels-last or not); the values are those of {@link #batch(NDManager,
+     * int[], int, int, Augmentation, Random)}.
+     *
+     * @param manager owner of the new arrays; the caller closes it after the step
+     * @param order image indices
+     * @param from first position in {@code order}
+     * @param to position after the last one in {@code order}
+     * @param augmentation augmentation applied to each image
+     * @param random source of the augmentation's randomness
+     * @param staging reusable memory and the memory order; not shared between threads
+     * @return images (B, C, H, W) float32 and labels (B) int64
+     */
+    public NDList batch(
+            NDManager manager,
+            int[] order,
+            int from,
+            int to,
+            Augmentation augmentation,
+            Random random,
+            BatchStaging staging) {
         int b = to - from;
         int size = channels * height * width;
-        float[] x = new float[b * size];
+        float[] x = staging.values(b * size);
         long[] y = new long[b];
         for (int i = 0; i < b; i++) {
             int index = order[from + i];
             augmentation.apply(pixels, index * size, channels, height, width, x, i * size, random);
             y[i] = labels[index];
         }
-        NDArray images = manager.create(x, new Shape(b, channels, height, width));
-        NDArray targets = manager.create(y);
+        NDArray images = staging.images(manager, x, b, channels, height, width);
+        NDArray targets = staging.labels(manager, y);
         return new NDList(images, targets);
     }
 

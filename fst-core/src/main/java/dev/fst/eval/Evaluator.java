@@ -10,6 +10,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.RandomAccessDataset;
 import com.google.common.base.Preconditions;
 import dev.fst.data.Augmentation;
+import dev.fst.data.BatchStaging;
 import dev.fst.data.ImageSet;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -97,10 +98,11 @@ public final class Evaluator {
         long hits = 0;
         try (NDManager scope = model.getNDManager().newSubManager()) {
             ParameterStore store = new ParameterStore(scope, false);
+            BatchStaging staging = new BatchStaging(false);
             for (int from = 0; from < order.length; from += batchSize) {
                 int to = Math.min(order.length, from + batchSize);
                 try (NDManager batch = scope.newSubManager()) {
-                    NDList xy = images.batch(batch, order, from, to, Augmentation.none(), new Random(0));
+                    NDList xy = images.batch(batch, order, from, to, Augmentation.none(), new Random(0), staging);
                     NDArray logits = block.forward(store, new NDList(xy.get(0)), false).singletonOrThrow();
                     NDArray predicted = logits.argMax(1).toType(DataType.INT64, false);
                     NDArray hit = target < 0 ? predicted.eq(xy.get(1)) : predicted.eq(target);

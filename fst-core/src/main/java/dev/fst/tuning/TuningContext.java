@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import com.google.common.collect.ImmutableList;
 import dev.fst.data.Augmentation;
+import dev.fst.data.BatchStaging;
 import dev.fst.data.ImageSet;
 import dev.fst.eval.Rate;
 import dev.fst.head.ClassifierHead;
@@ -32,6 +33,7 @@ public final class TuningContext {
     private final Random random;
     private final TuningConfig config;
     private final ParameterStore store;
+    private final BatchStaging staging;
     private final Map<String, Object> details = new LinkedHashMap<>();
     private TorchSgd optimizer;
     private ImageSet heldOut;
@@ -54,6 +56,12 @@ public final class TuningContext {
         this.random = random;
         this.config = config;
         this.store = new ParameterStore(manager, false);
+        this.staging = new BatchStaging(config.channelsLast());
+    }
+
+    /** The run's reusable batch memory (one per run: the loop is single-threaded). */
+    BatchStaging staging() {
+        return staging;
     }
 
     /**
@@ -157,7 +165,8 @@ public final class TuningContext {
         for (int from = 0, index = 1; from < order.length; from += batchSize, index++) {
             int to = Math.min(order.length, from + batchSize);
             try (NDManager scope = manager.newSubManager()) {
-                NDList xy = training.batch(scope, order, from, to, config.augmentation(), random);
+                NDList xy = training.batch(
+                        scope, order, from, to, config.augmentation(), random, staging);
                 action.accept(new MiniBatch(scope, xy.get(0), xy.get(1), epoch, index));
             }
         }
@@ -240,7 +249,8 @@ public final class TuningContext {
         for (int from = 0; from < heldOutIndices.length; from += batchSize) {
             int to = Math.min(heldOutIndices.length, from + batchSize);
             try (NDManager scope = manager.newSubManager()) {
-                NDList xy = heldOut.batch(scope, heldOutIndices, from, to, Augmentation.none(), random);
+                NDList xy = heldOut.batch(
+                        scope, heldOutIndices, from, to, Augmentation.none(), random, staging);
                 NDArray predicted = forward(xy.get(0), false).argMax(1);
                 correct += predicted.toType(xy.get(1).getDataType(), false).eq(xy.get(1))
                         .countNonzero().getLong();

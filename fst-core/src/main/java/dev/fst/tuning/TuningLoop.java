@@ -17,6 +17,7 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.util.Pair;
 import com.google.common.base.Stopwatch;
 import dev.fst.data.Augmentation;
+import dev.fst.data.BatchStaging;
 import dev.fst.data.ImageSet;
 import dev.fst.head.ClassifierHead;
 import dev.fst.optim.CosineSchedule;
@@ -135,6 +136,8 @@ public final class TuningLoop {
                 gradientFlags.put(array, array.hasGradient());
             }
             ModelSnapshot snapshot = ModelSnapshot.take(model);
+            boolean allocatorTuned = config.allocatorTuning() && NativeAllocator.keepFreedMemory();
+            details.put("allocatorTuned", allocatorTuned);
             NDManager runManager = modelManager.newSubManager();
             try {
                 List<EpochRecord> history =
@@ -164,6 +167,9 @@ public final class TuningLoop {
             } finally {
                 runManager.close();
                 snapshot.close();
+                if (allocatorTuned) {
+                    NativeAllocator.releaseFreedMemory();
+                }
             }
         }
 
@@ -219,7 +225,8 @@ public final class TuningLoop {
                     int from = (batch - 1) * config.batchSize();
                     int to = Math.min(n, from + config.batchSize());
                     try (NDManager scope = runManager.newSubManager()) {
-                        NDList xy = images.batch(scope, order, from, to, config.augmentation(), random);
+                        NDList xy = images.batch(
+                                scope, order, from, to, config.augmentation(), random, context.staging());
                         MiniBatch miniBatch = new MiniBatch(scope, xy.get(0), xy.get(1), epoch, batch);
                         StepLoss step = hooks.gradients(context, miniBatch);
                         double value = step.loss().getFloat();
@@ -373,17 +380,24 @@ public final class TuningLoop {
                                 0,
                                 count,
                                 Augmentation.none(),
-                                new Random(0));
+                                new Random(0),
+                                new BatchStaging(config.channelsLast()));
                 try {
                     NDList out =
                             block.forward(new ParameterStore(scope, false), new NDList(xy.get(0)), false);
                     logits = out.singletonOrThrow().getShape();
                 } catch (RuntimeException e) {
+                    String hint =
+                            config.channelsLast()
+                                    ? " (if the model calls view() on a feature map, tune it with"
+                                            + " channelsLast(false))"
+                                    : "";
                     throw new IllegalArgumentException(
                             "images of shape "
                                     + images.imageShape()
                                     + " do not fit the model: "
-                                    + firstLine(e.getMessage()),
+                                    + firstLine(e.getMessage())
+                                    + hint,
                             e);
                 }
             }

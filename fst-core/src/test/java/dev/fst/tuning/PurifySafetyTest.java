@@ -137,6 +137,20 @@ class PurifySafetyTest {
     }
 
     @Test
+    void modelThatViewsAFeatureMap_isRefusedChannelsLast_withTheFix_andTunesContiguous() throws Exception {
+        try (Model model = TestModels.torchScript("tiny_view.pt", true); NDManager data = NDManager.newBaseManager("PyTorch")) {
+            Map<String, float[]> before = Snapshots.parameters(model);
+            ArrayDataset set = SyntheticImages.generate(32, 4, 8, 5).dataset(data);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> FeatureShiftTuner.builder().epochs(1).build().purify(model, set));
+            assertTrue(e.getMessage().contains("tune it with channelsLast(false)"), e.getMessage());
+            assertEquals(java.util.List.of(), Snapshots.changed(before, Snapshots.parameters(model)));
+            FeatureShiftTuner.builder().epochs(1).channelsLast(false).build().purify(model, set);
+            assertEquals(before.size(), Snapshots.changed(before, Snapshots.parameters(model)).size());
+        }
+    }
+
+    @Test
     void linearModelWithWrongInputWidth_isRefused() {
         try (Model model = Model.newInstance("mlp", "PyTorch"); NDManager data = NDManager.newBaseManager("PyTorch")) {
             SequentialBlock net = new SequentialBlock().add(ai.djl.nn.Blocks.batchFlattenBlock()).add(Linear.builder().setUnits(4).build());

@@ -53,7 +53,6 @@ public final class ModelThroughput {
                         p.getArray().setRequiresGradient(true);
                     }
                 }
-                NDArray x = manager.randomUniform(0, 1, new Shape(batch, 3, 32, 32));
                 ParameterStore store = new ParameterStore(manager, false);
                 long start = 0;
                 for (int it = 0; it <= batches; it++) {
@@ -62,6 +61,8 @@ public final class ModelThroughput {
                     }
                     try (NDManager scope = manager.newSubManager();
                             GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                        // created in the step's scope, so every result of the step is freed with it
+                        NDArray x = scope.randomUniform(0, 1, new Shape(batch, 3, 32, 32));
                         NDArray y = model.getBlock().forward(store, new NDList(x), true).singletonOrThrow();
                         collector.backward(y.sum());
                     }

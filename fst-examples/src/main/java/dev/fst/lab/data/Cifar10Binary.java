@@ -92,6 +92,39 @@ public final class Cifar10Binary {
         return LabeledImages.wrap(pixels, labels, 32, 32, names);
     }
 
+    /**
+     * Writes images as one CIFAR-10 binary batch file, the format {@link #read} reads: per image one
+     * label byte, then the red, green and blue planes, row-major.
+     *
+     * @param images 32x32 RGB images with labels in 0..255
+     * @param file the file to write; replaced if it exists
+     * @throws IOException if the file cannot be written
+     * @throws IllegalArgumentException if the images are not 32x32 or a label does not fit a byte
+     */
+    public static void write(LabeledImages images, Path file) throws IOException {
+        if (images.height() != 32 || images.width() != 32) {
+            throw new IllegalArgumentException("CIFAR-10 records hold 32x32 images but these are "
+                    + images.height() + "x" + images.width());
+        }
+        byte[] bytes = new byte[images.size() * RECORD];
+        for (int index = 0; index < images.size(); index++) {
+            int label = images.label(index);
+            if (label < 0 || label > 255) {
+                throw new IllegalArgumentException("image " + index + " has label " + label
+                        + ", which does not fit the record's label byte (0..255)");
+            }
+            int offset = index * RECORD;
+            bytes[offset] = (byte) label;
+            int[] hwc = images.image(index);
+            for (int p = 0; p < 1024; p++) {
+                for (int c = 0; c < 3; c++) {
+                    bytes[offset + 1 + c * 1024 + p] = (byte) hwc[p * 3 + c];
+                }
+            }
+        }
+        Files.write(file, bytes);
+    }
+
     private static List<String> classNames(Path meta) throws IOException {
         if (!Files.isRegularFile(meta)) {
             return CLASS_NAMES;

@@ -1,0 +1,58 @@
+package dev.fst.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.fst.testing.SyntheticImages;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class BatchStagingTest {
+
+    private static ImageSet images(NDManager manager) {
+        return ImageSet.read(SyntheticImages.generate(20, 4, 8, 3).dataset(manager), manager);
+    }
+
+    @Test
+    void channelsLastBatch_holdsTheSameValuesInTheSameShape() {
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            ImageSet set = images(manager);
+            int[] order = set.indexOrder();
+            NDList plain = set.batch(manager, order, 3, 11, Augmentation.cropAndFlip(), new Random(5));
+            NDList last = set.batch(manager, order, 3, 11, Augmentation.cropAndFlip(), new Random(5),
+                    new BatchStaging(true));
+            assertEquals(new Shape(8, 3, 8, 8), last.get(0).getShape());
+            assertEquals(DataType.FLOAT32, last.get(0).getDataType());
+            assertArrayEquals(plain.get(0).toFloatArray(), last.get(0).toFloatArray());
+            assertEquals(DataType.INT64, last.get(1).getDataType());
+            assertArrayEquals(plain.get(1).toLongArray(), last.get(1).toLongArray());
+            // a convolution sees the same values either way
+            assertArrayEquals(plain.get(0).mul(2).sum(new int[] {1}).toFloatArray(),
+                    last.get(0).mul(2).sum(new int[] {1}).toFloatArray(), 1e-6f);
+        }
+    }
+
+    @Test
+    void reusedStaging_leavesEarlierBatchesIntact() {
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            ImageSet set = images(manager);
+            int[] order = set.indexOrder();
+            for (boolean channelsLast : new boolean[] {false, true}) {
+                BatchStaging staging = new BatchStaging(channelsLast);
+                NDList first = set.batch(manager, order, 0, 10, Augmentation.none(), new Random(1), staging);
+                float[] expected = set.batch(manager, order, 0, 10, Augmentation.none(), new Random(1)).get(0)
+                        .toFloatArray();
+                NDList second = set.batch(manager, order, 10, 20, Augmentation.none(), new Random(1), staging);
+                NDList smaller = set.batch(manager, order, 4, 6, Augmentation.none(), new Random(1), staging);
+                assertArrayEquals(expected, first.get(0).toFloatArray(), "channelsLast=" + channelsLast);
+                assertEquals(10, second.get(1).size());
+                assertEquals(new Shape(2, 3, 8, 8), smaller.get(0).getShape());
+                assertArrayEquals(new long[] {set.label(4), set.label(5)}, smaller.get(1).toLongArray());
+            }
+        }
+    }
+}
