@@ -171,19 +171,18 @@ def purify(model, images, args):
     return history
 
 
-def matmul_rate(n, device, rounds=5, per_round=4):
-    """Best float32 rate of n x n matrix products in FLOP/s (2 n^3 per product), after 2 warm-ups."""
+def matmul_rate(n, device, budget_seconds=3.0):
+    """Best float32 rate of n x n matrix products in FLOP/s (2 n^3 per product): one warm-up, then
+    products until the time budget is spent (at least two), the fastest one counted."""
     a = torch.rand(n, n, device=device) * 2 - 1
     b = torch.rand(n, n, device=device) * 2 - 1
-    for _ in range(2):
-        float((a @ b)[0, 0])
-    best = 0.0
-    for _ in range(rounds):
+    float((a @ b)[0, 0])
+    best, spent, count = 0.0, 0.0, 0
+    while count < 2 or spent < budget_seconds:
         start = time.perf_counter()
-        sink = 0.0
-        for _ in range(per_round):
-            sink += float((a @ b)[0, 0])
-        best = max(best, per_round * 2.0 * n ** 3 / (time.perf_counter() - start))
+        float((a @ b)[0, 0])
+        seconds = time.perf_counter() - start
+        best, spent, count = max(best, 2.0 * n ** 3 / seconds), spent + seconds, count + 1
     return best
 
 
@@ -203,6 +202,8 @@ def main(argv):
     parser.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="write the autograd profiler's operator trace of the purification (Chrome JSON)")
     args = parser.parse_args(argv)
     if args.epochs < 1 or args.batch_size < 1 or args.classes < 2:
         parser.error("--epochs and --batch-size must be >= 1 and --classes >= 2")
@@ -218,8 +219,14 @@ def main(argv):
     if labels.max() >= args.classes:
         parser.error(f"label {labels.max()} is out of range for {args.classes} classes")
     model = MODELS[args.model](args.classes).to(args.device)
+    profiler = torch.autograd.profiler.profile() if args.profile else None
+    if profiler:
+        profiler.__enter__()
     start = time.perf_counter()
     history = purify(model, TuningImages(pixels, labels, args.augment), args)
+    if profiler:
+        profiler.__exit__(None, None, None)
+        profiler.export_chrome_trace(args.profile)
     if args.device.startswith("cuda"):
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start

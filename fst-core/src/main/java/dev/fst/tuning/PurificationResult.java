@@ -147,7 +147,8 @@ public final class PurificationResult {
 
     /**
      * Returns where the run happened: {@code djl}, {@code engine}, {@code engineVersion}, {@code
-     * device}, {@code java}, {@code os}.
+     * device}, {@code java}, {@code os}, {@code allocatorTuned} (whether glibc took the {@code
+     * allocatorTuning} settings for this run).
      *
      * @return an immutable ordered map
      */

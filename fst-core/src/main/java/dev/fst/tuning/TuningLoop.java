@@ -137,7 +137,6 @@ public final class TuningLoop {
             }
             ModelSnapshot snapshot = ModelSnapshot.take(model);
             boolean allocatorTuned = config.allocatorTuning() && NativeAllocator.keepFreedMemory();
-            details.put("allocatorTuned", allocatorTuned);
             NDManager runManager = modelManager.newSubManager();
             try {
                 List<EpochRecord> history =
@@ -152,7 +151,7 @@ public final class TuningLoop {
                                 history,
                                 images.size(),
                                 images.imageShape().toString(),
-                                environment(device),
+                                environment(device, allocatorTuned),
                                 startedAt,
                                 Duration.ofNanos(wall.elapsed(TimeUnit.NANOSECONDS)),
                                 details);
@@ -465,7 +464,7 @@ public final class TuningLoop {
             }
         }
 
-        private Map<String, String> environment(Device device) {
+        private Map<String, String> environment(Device device, boolean allocatorTuned) {
             Engine engine = model.getNDManager().getEngine();
             Map<String, String> env = new LinkedHashMap<>();
             env.put("djl", Engine.getDjlVersion());
@@ -474,6 +473,7 @@ public final class TuningLoop {
             env.put("device", device.toString());
             env.put("java", System.getProperty("java.version"));
             env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+            env.put("allocatorTuned", Boolean.toString(allocatorTuned));
             return env;
         }
     }

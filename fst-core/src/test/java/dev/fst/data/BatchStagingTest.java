@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.fst.testing.SyntheticImages;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +55,29 @@ class BatchStagingTest {
                 assertEquals(new Shape(2, 3, 8, 8), smaller.get(0).getShape());
                 assertArrayEquals(new long[] {set.label(4), set.label(5)}, smaller.get(1).toLongArray());
             }
+        }
+    }
+
+    @Test
+    void staging_keepsDirectBufferMemoryFlatAcrossBatches() {
+        BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(pool -> pool.getName().equals("direct")).findFirst().orElseThrow();
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            ImageSet set = images(manager);
+            int[] order = set.indexOrder();
+            BatchStaging staging = new BatchStaging(true);
+            try (NDManager first = manager.newSubManager()) {
+                set.batch(first, order, 0, 20, Augmentation.cropAndFlip(), new Random(2), staging);
+            }
+            long before = direct.getMemoryUsed();
+            Random random = new Random(3);
+            for (int i = 0; i < 50; i++) {
+                try (NDManager step = manager.newSubManager()) {
+                    set.batch(step, order, 0, 20, Augmentation.cropAndFlip(), random, staging);
+                }
+            }
+            // DJL's create(float[]) would leave a 15 KiB direct buffer per batch until a collection
+            assertEquals(before, direct.getMemoryUsed(), "direct buffer bytes after 50 staged batches");
         }
     }
 }

@@ -29,8 +29,9 @@ import java.util.stream.Collectors;
  * (a lab architecture, default {@code small-cnn}), {@code --epochs N} (10), {@code --batch-size N}
  * (128), {@code --lr X} (0.01), {@code --alpha X} (0.2), {@code --augment crop-flip|none}
  * ({@code crop-flip}), {@code --seed N} (1), {@code --device cpu|gpu} (DJL's default), and for
- * ablations {@code --channels-last true|false} and {@code --allocator-tuning true|false} (both
- * {@code true}, the library's defaults).
+ * ablations {@code --channels-last true|false} and {@code --allocator-tuning true|false} (the
+ * library's defaults, {@code true} and {@code false}), and {@code --profile FILE} to write libtorch's
+ * operator trace of the purification (Chrome trace JSON; read it with {@link TraceSummary}).
  */
 public final class JavaPurifyRun {
 
@@ -53,7 +54,8 @@ public final class JavaPurifyRun {
         long seed = 1;
         Device device = null;
         boolean channelsLast = true;
-        boolean allocatorTuning = true;
+        boolean allocatorTuning = false;
+        Path profile = null;
         for (int i = 0; i < args.length; i += 2) {
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("option " + args[i] + " needs a value");
@@ -71,9 +73,10 @@ public final class JavaPurifyRun {
                 case "--device" -> device = Device.fromName(value);
                 case "--channels-last" -> channelsLast = Boolean.parseBoolean(value);
                 case "--allocator-tuning" -> allocatorTuning = Boolean.parseBoolean(value);
+                case "--profile" -> profile = Path.of(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; use --data, --model,"
                         + " --epochs, --batch-size, --lr, --alpha, --augment, --seed, --device, --channels-last,"
-                        + " --allocator-tuning");
+                        + " --allocator-tuning, --profile");
             }
         }
         if (data == null) {
@@ -92,9 +95,15 @@ public final class JavaPurifyRun {
                     .alpha(alpha).epochs(epochs).batchSize(batchSize).learningRate(lr)
                     .augmentation(augmentation).seed(seed).channelsLast(channelsLast)
                     .allocatorTuning(allocatorTuning).build();
+            if (profile != null) {
+                JniUtils.startProfile(false, false, false);
+            }
             long start = System.nanoTime();
             PurificationResult result = tuner.purify(net, dataset);
             double seconds = (System.nanoTime() - start) / 1e9;
+            if (profile != null) {
+                JniUtils.stopProfile(profile.toAbsolutePath().toString());
+            }
             System.out.println(json(model, images.size(), epochs, seconds, result));
         }
     }

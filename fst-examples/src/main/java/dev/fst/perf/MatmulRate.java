@@ -17,7 +17,7 @@ public final class MatmulRate {
     /**
      * Measures the rate.
      *
-     * @param n the matrix size, {@code >= 64}; 1,024 keeps the measurement near 1 s on two cores
+     * @param n the matrix size, {@code >= 64}; 2,048 takes about 3 s on two cores
      * @param rounds timed rounds, {@code >= 1}; each multiplies {@code 4} products
      * @param device where to multiply
      * @return the best rate in FLOP per second ({@code 2 n^3} per product)

@@ -128,6 +128,7 @@ public final class SpeedBenchmark {
         command.add(JavaPurifyRun.class.getName());
         command.addAll(common);
         command.addAll(List.of("--device", options.device()));
+        command.addAll(options.javaArguments());
         return command;
     }
 

@@ -20,8 +20,10 @@ import java.util.Set;
  * @param python the interpreter that sees PyTorch, default {@code /usr/bin/python3}
  * @param device {@code cpu} (default) or {@code gpu}
  * @param javaOptions extra JVM options for the Java child, default none
+ * @param javaArguments extra {@link JavaPurifyRun} arguments, for ablations such as {@code
+ *     --channels-last false}, default none
  * @param out the report folder, default {@code out/speed}
- * @param matmulSize the matrix size of the rate measurement, default 1,024
+ * @param matmulSize the matrix size of the rate measurement, default 2,048
  * @param timeout the limit for one child run, default 60 minutes
  * @param smoke whether this is the CI smoke run (tiny sizes)
  */
@@ -36,6 +38,7 @@ public record SpeedOptions(
         String python,
         String device,
         List<String> javaOptions,
+        List<String> javaArguments,
         Path out,
         int matmulSize,
         Duration timeout,
@@ -44,8 +47,9 @@ public record SpeedOptions(
     /** The usage line printed with every option error. */
     public static final String USAGE = "options: --models LIST (small-cnn,resnet18), --images N (2500), --epochs N (2),"
             + " --repeats N (2), --batch-size N (128), --threads N (cores), --workers N (0), --python PATH"
-            + " (/usr/bin/python3), --device cpu|gpu (cpu), --java-opts 'OPTS' (none), --out DIR (out/speed),"
-            + " --matmul-size N (1024), --timeout-minutes N (60), --smoke (24 images, 1 epoch, 1 repeat)";
+            + " (/usr/bin/python3), --device cpu|gpu (cpu), --java-opts 'JVM OPTIONS' (none), --java-args"
+            + " 'JavaPurifyRun ARGUMENTS' (none), --out DIR (out/speed),"
+            + " --matmul-size N (2048), --timeout-minutes N (60), --smoke (24 images, 1 epoch, 1 repeat)";
 
     /**
      * Parses command-line arguments.
@@ -65,6 +69,7 @@ public record SpeedOptions(
         String python = "/usr/bin/python3";
         String device = "cpu";
         List<String> javaOptions = List.of();
+        List<String> javaArguments = List.of();
         Path out = Path.of("out", "speed");
         Integer matmulSize = null;
         int timeoutMinutes = 60;
@@ -94,7 +99,8 @@ public record SpeedOptions(
                     }
                     device = value;
                 }
-                case "--java-opts" -> javaOptions = value.isBlank() ? List.of() : List.of(value.trim().split("\\s+"));
+                case "--java-opts" -> javaOptions = words(value);
+                case "--java-args" -> javaArguments = words(value);
                 case "--out" -> out = Path.of(value);
                 case "--matmul-size" -> matmulSize = positive(option, value);
                 case "--timeout-minutes" -> timeoutMinutes = positive(option, value);
@@ -105,9 +111,13 @@ public record SpeedOptions(
                 images != null ? images : smoke ? 24 : 2500,
                 epochs != null ? epochs : smoke ? 1 : 2,
                 repeats != null ? repeats : smoke ? 1 : 2,
-                batchSize, threads, workers, python, device, javaOptions, out,
-                matmulSize != null ? matmulSize : smoke ? 256 : 1024,
+                batchSize, threads, workers, python, device, javaOptions, javaArguments, out,
+                matmulSize != null ? matmulSize : smoke ? 256 : 2048,
                 Duration.ofMinutes(timeoutMinutes), smoke);
+    }
+
+    private static List<String> words(String value) {
+        return value.isBlank() ? List.of() : List.of(value.trim().split("\\s+"));
     }
 
     private static List<String> models(String value) {

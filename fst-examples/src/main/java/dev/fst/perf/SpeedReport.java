@@ -88,8 +88,11 @@ public record SpeedReport(
     public String toMarkdown() {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "FST, %d synthetic 32x32 images x %d epochs, batch %d, %d threads, device %s;"
-                + " medians of %d alternating runs per side%n%n", options.images(), options.epochs(),
-                options.batchSize(), options.threads(), options.device(), options.repeats()));
+                + " medians of %d alternating runs per side%s%n%n", options.images(), options.epochs(),
+                options.batchSize(), options.threads(), options.device(), options.repeats(),
+                options.javaOptions().isEmpty() && options.javaArguments().isEmpty() ? ""
+                        : "; Java child with " + String.join(" ", options.javaOptions()) + " "
+                                + String.join(" ", options.javaArguments())));
         md.append("| model | Java images/s | PyTorch images/s | Java / PyTorch | floor images/s | Java % of floor"
                 + " | PyTorch % of floor | Java peak RSS MiB | PyTorch peak RSS MiB | memory Java / PyTorch |\n");
         md.append("|---|---|---|---|---|---|---|---|---|---|\n");

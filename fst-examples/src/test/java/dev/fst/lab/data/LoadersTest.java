@@ -85,6 +85,22 @@ class LoadersTest {
     }
 
     @Test
+    void cifar10_writtenFile_readsBackExactly(@TempDir Path folder) throws IOException {
+        LabeledImages images = SyntheticCifar.images(12, 3);
+        Path file = folder.resolve("tuning.bin");
+        Cifar10Binary.write(images, file);
+        assertEquals(12L * Cifar10Binary.RECORD, Files.size(file));
+        LabeledImages back = Cifar10Binary.read(List.of(file), Cifar10Binary.CLASS_NAMES);
+        assertArrayEquals(images.labels(), back.labels());
+        for (int i = 0; i < 12; i++) {
+            assertArrayEquals(images.image(i), back.image(i), "image " + i);
+        }
+        LabeledImages small = LabeledImages.of(new byte[16 * 16 * 3], new int[] {1}, 16, 16, Cifar10Binary.CLASS_NAMES);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Cifar10Binary.write(small, file));
+        assertEquals("CIFAR-10 records hold 32x32 images but these are 16x16", e.getMessage());
+    }
+
+    @Test
     void cifar10_malformedFiles_nameTheFile() throws IOException {
         Random random = new Random(2);
         writeCifar(random, new int[6][][], new int[6][]);
