@@ -196,10 +196,27 @@ public final class TuningContext {
      * @param images shape (batch, C, H, W)
      * @param training {@code true} for training mode (BatchNorm uses and updates batch statistics,
      *     dropout is active), {@code false} for inference mode
+     * <p>Each layer's output is released as soon as the next layer of its {@code SequentialBlock}
+     * has consumed it, and whatever else the pass created when it ends; only the logits, in the
+     * manager of {@code images}, remain. Autograd keeps what the backward pass needs on its own, so
+     * the rest is freed at once, as PyTorch frees a layer's output when nothing refers to it any
+     * more, instead of at the end of the step. This lowers the peak memory of a step (measured in
+     * {@code docs/performance.md}).
+     *
      * @return the logits, shape (batch, classes)
      */
     public NDArray forward(NDArray images, boolean training) {
-        return block().forward(store, new NDList(images), training).singletonOrThrow();
+        NDManager owner = images.getManager();
+        NDManager pass = owner.newSubManager();
+        images.attach(pass);
+        try {
+            NDArray logits = ReleasingForward.run(block(), store, new NDList(images), training).singletonOrThrow();
+            logits.attach(owner);
+            return logits;
+        } finally {
+            images.attach(owner);
+            pass.close();
+        }
     }
 
     /**

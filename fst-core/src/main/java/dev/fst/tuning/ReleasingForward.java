@@ -1,0 +1,95 @@
+package dev.fst.tuning;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * A forward pass that lets go of each layer's output as soon as the next layer has consumed it.
+ *
+ * <p>DJL attaches every result of an operator to the manager of its input, so a plain {@code
+ * block.forward} keeps every intermediate activation of a step alive until the step's manager
+ * closes, including those autograd does not need. PyTorch frees such an output when the last
+ * reference goes. Here each child of a {@link SequentialBlock} runs in its own sub-manager: its
+ * output moves to the parent's manager and everything else it created is released, which drops
+ * only DJL's handles (autograd keeps what the backward pass needs). A child that is not a {@code
+ * SequentialBlock} (a residual unit, a TorchScript module) runs whole, and its internal
+ * intermediates are released when it returns. A {@code SequentialBlock} that returns its
+ * intermediate results runs as usual.
+ *
+ * <p>Assumes, as DJL's own blocks do, that a block keeps no reference to its outputs after
+ * returning them.
+ */
+final class ReleasingForward {
+
+    private ReleasingForward() {}
+
+    /**
+     * Runs {@code block}; the outputs end in the managers the inputs came from (the first input's
+     * manager for new arrays), the inputs go back to theirs.
+     */
+    static NDList run(Block block, ParameterStore store, NDList inputs, boolean training) {
+        if (!(block instanceof SequentialBlock sequence)
+                || sequence.isReturnIntermediate()
+                || sequence.getChildren().isEmpty()
+                || inputs.isEmpty()) {
+            return block.forward(store, inputs, training);
+        }
+        Map<NDArray, NDManager> origins = new IdentityHashMap<>();
+        for (NDArray input : inputs) {
+            origins.put(input, input.getManager());
+        }
+        NDManager owner = inputs.head().getManager();
+        NDList current = inputs;
+        try {
+            for (Pair<String, Block> child : sequence.getChildren()) {
+                current = step(child.getValue(), store, current, training, owner, origins);
+            }
+            return current;
+        } finally {
+            origins.forEach((array, manager) -> {
+                if (array.getManager() != manager) {
+                    array.attach(manager);
+                }
+            });
+        }
+    }
+
+    /**
+     * Runs one child in its own scope; its outputs move to {@code owner}, the caller's inputs
+     * ({@code origins}) go back to their managers, and the rest of what it created is released.
+     */
+    private static NDList step(
+            Block child,
+            ParameterStore store,
+            NDList current,
+            boolean training,
+            NDManager owner,
+            Map<NDArray, NDManager> origins) {
+        try (NDManager scope = owner.newSubManager()) {
+            for (NDArray array : current) {
+                array.attach(scope);
+            }
+            try {
+                NDList next = run(child, store, current, training);
+                for (NDArray array : next) {
+                    array.attach(owner);
+                }
+                return next;
+            } finally {
+                for (NDArray array : current) {
+                    NDManager origin = origins.get(array);
+                    if (origin != null && array.getManager() == scope) {
+                        array.attach(origin);
+                    }
+                }
+            }
+        }
+    }
+}
