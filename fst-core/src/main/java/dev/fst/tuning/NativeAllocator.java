@@ -12,10 +12,10 @@ import org.slf4j.LoggerFactory;
  * <p>libtorch allocates every activation and gradient with {@code malloc}. A JVM calls libtorch from
  * a thread other than the process's first, so glibc serves it from a secondary arena: blocks above
  * the mmap threshold are mapped and unmapped on every step, and freed heap tops are trimmed, so each
- * mini-batch page-faults part of its working set in again. Measured on the lab's small CNN (2
- * cores, two epochs on 2,500 images, three alternating runs each): 4.59 s with the settings below
- * against 4.90 s without, at 8 % more peak memory ({@code docs/performance.md}). Off by default
- * ({@code allocatorTuning} in {@link TuningConfig}).
+ * mini-batch page-faults part of its working set in again. Since the forward pass releases its
+ * intermediates ({@code ReleasingForward}) this no longer measures faster on the lab's small CNN
+ * and costs peak memory ({@code docs/performance.md}), so it is off by default ({@code
+ * allocatorTuning} in {@link TuningConfig}).
  *
  * <p>{@link #keepFreedMemory()} raises the mmap threshold to glibc's maximum, 32 MiB, and the trim
  * threshold to 1 GiB, for the whole process and for good ({@code mallopt}); {@link #releaseFreedMemory()}

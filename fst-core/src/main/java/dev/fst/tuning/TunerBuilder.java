@@ -206,8 +206,9 @@ public abstract class TunerBuilder<B extends TunerBuilder<B>> {
      * false}. When on, at the start of a run the process's mmap threshold is raised to 32 MiB and
      * its trim threshold to 1 GiB ({@code mallopt}; process-wide and permanent), so a mini-batch
      * reuses the previous one's pages instead of faulting them in again, and at the end free
-     * memory is returned ({@code malloc_trim}). Measured on the lab's small CNN: about 6 % faster
-     * and 8 % more peak memory ({@code docs/performance.md}). No effect off Linux or without glibc.
+     * memory is returned ({@code malloc_trim}). On the lab's small CNN it measured no faster than
+     * the default and used more peak memory ({@code docs/performance.md}). No effect off Linux or
+     * without glibc.
      *
      * @param allocatorTuning the setting
      * @return this builder

@@ -28,10 +28,11 @@ import java.util.Objects;
  *   <tr><td>seed</td><td>0</td><td>any long</td></tr>
  *   <tr><td>augmentation</td><td>{@link Augmentation#cropAndFlip()}</td><td>any</td></tr>
  *   <tr><td>channelsLast</td><td>true: mini-batches reach the model in channels-last memory
- *       order, on which libtorch's CPU kernels train the lab's networks 15-25 % faster
+ *       order, on which libtorch's CPU kernels train the lab's networks up to 24 % faster
  *       ({@code docs/performance.md})</td><td>true / false</td></tr>
  *   <tr><td>allocatorTuning</td><td>false; true tells glibc to keep freed tensor memory for the
- *       next step (process-wide mallopt; about 6 % faster, 8 % more memory on the small CNN)</td>
+ *       next step (process-wide mallopt; no measured gain since the forward pass releases its
+ *       intermediates, more peak memory)</td>
  *       <td>true / false</td></tr>
  *   <tr><td>listeners</td><td>none (epochs are logged at INFO)</td><td>any</td></tr>
  * </table>
