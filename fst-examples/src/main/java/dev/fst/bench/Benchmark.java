@@ -208,12 +208,15 @@ public final class Benchmark {
             // refuse every mismatched folder before any work
             folders.add(prepare(o, model));
         }
+        List<List<CellResult>> finished = new ArrayList<>();
         for (ResultFiles files : folders) {
-            progress.done += (int) files.read().stream().filter(c -> inGrid(c, o)).count();
+            List<CellResult> cells = files.read();
+            finished.add(cells);
+            progress.done += (int) cells.stream().filter(c -> inGrid(c, o)).count();
         }
         List<CellResult> all = new ArrayList<>();
         for (int m = 0; m < o.models().size(); m++) {
-            all.addAll(runModel(o, o.models().get(m), folders.get(m), progress, out, command));
+            all.addAll(runModel(o, o.models().get(m), folders.get(m), finished.get(m), progress, out, command));
         }
         return all;
     }
@@ -253,9 +256,9 @@ public final class Benchmark {
         return files;
     }
 
-    private static List<CellResult> runModel(Options o, String model, ResultFiles files, Progress progress,
-            PrintStream out, String command) throws IOException {
-        List<CellResult> cells = new ArrayList<>(files.read());
+    private static List<CellResult> runModel(Options o, String model, ResultFiles files, List<CellResult> finished,
+            Progress progress, PrintStream out, String command) throws IOException {
+        List<CellResult> cells = new ArrayList<>(finished);
         Set<String> done = new HashSet<>();
         cells.forEach(c -> done.add(c.key()));
         List<String> header = List.of(
