@@ -16,11 +16,11 @@ import java.util.Map;
  * <p>DJL attaches every result of an operator to the manager of its input, so a plain {@code
  * block.forward} keeps every intermediate activation of a step alive until the step's manager
  * closes, including those autograd does not need. PyTorch frees such an output when the last
- * reference goes. Here each child of a {@link SequentialBlock} runs in its own sub-manager: its
- * output moves to the parent's manager and everything else it created is released, which drops
- * only DJL's handles (autograd keeps what the backward pass needs). A child that is not a {@code
- * SequentialBlock} (a residual unit, a TorchScript module) runs whole, and its internal
- * intermediates are released when it returns. A {@code SequentialBlock} that returns its
+ * reference goes. Here the whole pass, and inside it each child of a {@link SequentialBlock}, runs
+ * in its own sub-manager: its output moves to the parent's manager and everything else it created
+ * is released, which drops only DJL's handles (autograd keeps what the backward pass needs). A
+ * block that is not a {@code SequentialBlock} (a residual unit, a TorchScript module) runs whole,
+ * and its internal intermediates are released when it returns. A {@code SequentialBlock} that returns its
  * intermediate results runs as usual.
  *
  * <p>Assumes, as DJL's own blocks do, that a block keeps no reference to its outputs after
@@ -31,42 +31,38 @@ final class ReleasingForward {
     private ReleasingForward() {}
 
     /**
-     * Runs {@code block}; the outputs end in the managers the inputs came from (the first input's
-     * manager for new arrays), the inputs go back to theirs.
+     * Runs {@code block} in a scope of its own: its outputs end in the manager of the first input,
+     * the inputs stay where they were, and everything else the pass created is released.
      */
     static NDList run(Block block, ParameterStore store, NDList inputs, boolean training) {
-        if (!(block instanceof SequentialBlock sequence)
-                || sequence.isReturnIntermediate()
-                || sequence.getChildren().isEmpty()
-                || inputs.isEmpty()) {
+        if (inputs.isEmpty()) {
             return block.forward(store, inputs, training);
         }
-        Map<NDArray, NDManager> origins = new IdentityHashMap<>();
-        for (NDArray input : inputs) {
-            origins.put(input, input.getManager());
+        return step(block, store, inputs, training, inputs.head().getManager(), managers(inputs));
+    }
+
+    /** Runs a block inside the current scope; a plain sequence runs child by child, each in a step. */
+    private static NDList inScope(Block block, ParameterStore store, NDList inputs, boolean training) {
+        if (!(block instanceof SequentialBlock sequence)
+                || sequence.isReturnIntermediate()
+                || sequence.getChildren().isEmpty()) {
+            return block.forward(store, inputs, training);
         }
+        Map<NDArray, NDManager> origins = managers(inputs);
         NDManager owner = inputs.head().getManager();
         NDList current = inputs;
-        try {
-            for (Pair<String, Block> child : sequence.getChildren()) {
-                current = step(child.getValue(), store, current, training, owner, origins);
-            }
-            return current;
-        } finally {
-            origins.forEach((array, manager) -> {
-                if (array.getManager() != manager) {
-                    array.attach(manager);
-                }
-            });
+        for (Pair<String, Block> child : sequence.getChildren()) {
+            current = step(child.getValue(), store, current, training, owner, origins);
         }
+        return current;
     }
 
     /**
-     * Runs one child in its own scope; its outputs move to {@code owner}, the caller's inputs
+     * Runs one block in its own scope; its outputs move to {@code owner}, the caller's inputs
      * ({@code origins}) go back to their managers, and the rest of what it created is released.
      */
     private static NDList step(
-            Block child,
+            Block block,
             ParameterStore store,
             NDList current,
             boolean training,
@@ -77,7 +73,7 @@ final class ReleasingForward {
                 array.attach(scope);
             }
             try {
-                NDList next = run(child, store, current, training);
+                NDList next = inScope(block, store, current, training);
                 for (NDArray array : next) {
                     array.attach(owner);
                 }
@@ -91,5 +87,13 @@ final class ReleasingForward {
                 }
             }
         }
+    }
+
+    private static Map<NDArray, NDManager> managers(NDList arrays) {
+        Map<NDArray, NDManager> managers = new IdentityHashMap<>();
+        for (NDArray array : arrays) {
+            managers.put(array, array.getManager());
+        }
+        return managers;
     }
 }

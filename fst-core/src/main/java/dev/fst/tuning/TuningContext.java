@@ -206,17 +206,7 @@ public final class TuningContext {
      * @return the logits, shape (batch, classes)
      */
     public NDArray forward(NDArray images, boolean training) {
-        NDManager owner = images.getManager();
-        NDManager pass = owner.newSubManager();
-        images.attach(pass);
-        try {
-            NDArray logits = ReleasingForward.run(block(), store, new NDList(images), training).singletonOrThrow();
-            logits.attach(owner);
-            return logits;
-        } finally {
-            images.attach(owner);
-            pass.close();
-        }
+        return ReleasingForward.run(block(), store, new NDList(images), training).singletonOrThrow();
     }
 
     /**

@@ -52,18 +52,6 @@ public record SideRun(
                 string(json, "runtime"));
     }
 
-    /**
-     * Reads one numeric field of a child's JSON line.
-     *
-     * @param json one JSON object on one line
-     * @param key the field
-     * @return its value
-     * @throws IllegalArgumentException if the field is missing
-     */
-    public static double parseNumber(String json, String key) {
-        return number(json, key);
-    }
-
     private static String raw(String json, String key) {
         Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*(\\[[^\\]]*\\]|\"[^\"]*\"|[-+0-9.eE]+|NaN)")
                 .matcher(json);
@@ -78,7 +66,15 @@ public record SideRun(
         return value.startsWith("\"") ? value.substring(1, value.length() - 1) : value;
     }
 
-    private static double number(String json, String key) {
+    /**
+     * Reads one numeric field of a child's JSON line.
+     *
+     * @param json one JSON object on one line
+     * @param key the field
+     * @return its value
+     * @throws IllegalArgumentException if the field is missing
+     */
+    public static double number(String json, String key) {
         return Double.parseDouble(raw(json, key));
     }
 

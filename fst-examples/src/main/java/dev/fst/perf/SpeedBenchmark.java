@@ -80,7 +80,7 @@ public final class SpeedBenchmark {
             }
         }
         double javaMatmul = MatmulRate.flopsPerSecond(options.matmulSize(), options.smoke() ? 1 : 5, device);
-        double pythonMatmul = SideRun.parseNumber(ChildProcess.run(pythonCommand(options, script, List.of(
+        double pythonMatmul = SideRun.number(ChildProcess.run(pythonCommand(options, script, List.of(
                 "--matmul", Integer.toString(options.matmulSize()))), out.resolve("logs/matmul-pytorch.log"),
                 options.timeout()), "matmulFlopsPerSecond");
         System.out.printf(Locale.ROOT, "float32 matmul %d: Java (libtorch) %.1f GFLOP/s, PyTorch %.1f GFLOP/s%n",
