@@ -84,6 +84,22 @@ public final class TorchScriptModels {
     }
 
     /**
+     * Writes a TorchScript model, as loaded by {@link #load} and possibly tuned since, as a plain
+     * TorchScript file to a stream, for callers that manage the file themselves.
+     *
+     * @param model a model whose block is a TorchScript module
+     * @param out the stream; not closed
+     * @throws IllegalArgumentException if the model is not TorchScript
+     */
+    public static void write(Model model, java.io.OutputStream out) {
+        if (!(model.getBlock() instanceof PtSymbolBlock block)) {
+            throw new IllegalArgumentException(
+                    "the model is not TorchScript; save DJL-native models with NativeModels.save");
+        }
+        JniUtils.writeModule(block, out, false);
+    }
+
+    /**
      * Tells whether the model's training mode changes its outputs, on a copy loaded from the file
      * (the model being tuned is not touched: a training-mode pass would move BatchNorm statistics
      * that TorchScript does not expose for restoring). {@code false} means the model was traced in

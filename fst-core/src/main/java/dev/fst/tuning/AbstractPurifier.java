@@ -63,6 +63,18 @@ public abstract class AbstractPurifier implements Purifier {
     }
 
     @Override
+    public void validate(Model model) {
+        if (model == null) {
+            throw new IllegalArgumentException("model must not be null");
+        }
+        ai.djl.nn.Block block = model.getBlock();
+        if (block == null) {
+            throw new IllegalArgumentException("the model has no block");
+        }
+        newMethod().validate(block, config.head().select(block));
+    }
+
+    @Override
     public PurificationResult purify(Model model, RandomAccessDataset data) {
         return TuningLoop.run(name, configuration, model, data, config, newMethod());
     }

@@ -29,6 +29,17 @@ public interface Purifier {
     Map<String, Object> configuration();
 
     /**
+     * Checks, without changing the model or reading any data, that this purifier can work on it:
+     * that its head is found and that the model has what the method needs (for example BatchNorm
+     * layers for ANP and NFT). {@link #purify} runs the same checks first, so calling this is only
+     * useful to refuse a model before paying for loading the data. Default: accepts every model.
+     *
+     * @param model the model that would be purified
+     * @throws IllegalArgumentException naming what the model lacks
+     */
+    default void validate(Model model) {}
+
+    /**
      * Tunes {@code model} in place on {@code data} and reports what was done.
      *
      * <p>Either the run succeeds, or the model is left exactly as it was and an exception is

@@ -2,11 +2,11 @@ package dev.fst.cli;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.ndarray.NDList;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.RandomAccessDataset;
+import com.google.gson.GsonBuilder;
 import dev.fst.FeatureShiftTuner;
 import dev.fst.baselines.AdversarialNeuronPruner;
 import dev.fst.baselines.FeatureExtractorTuner;
@@ -25,6 +25,7 @@ import dev.fst.lab.attack.Attack;
 import dev.fst.lab.attack.Attacks;
 import dev.fst.lab.data.Cifar10Binary;
 import dev.fst.lab.data.Gtsrb;
+import dev.fst.lab.data.ImageConversions;
 import dev.fst.lab.data.ImageFolder;
 import dev.fst.lab.data.LabData;
 import dev.fst.lab.data.LabeledImages;
@@ -36,9 +37,11 @@ import dev.fst.tuning.TuningListener;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,30 +53,41 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code purify}: removes a backdoor from a PyTorch classifier exported as TorchScript, using a few
- * hundred clean images, and writes the purified model as TorchScript.
+ * hundred clean images, and writes the purified model as TorchScript with a JSON report.
  *
  * <pre>
  * purify --model model.pt --data folder:clean_dir --out purified.pt [--method fst] [--trigger badnet]
  * </pre>
  *
- * <p>Steps: check the paths (the input is never written; an existing output is replaced only with
- * {@code --force}); load the images (every fifth image of a flat class folder, or its {@code test/}
- * folder, is held out for evaluation unless {@code --eval-data} is given); load the model with
- * trainable parameters; check that the images fit and the classes exist; warn when training mode
- * has no effect (a model traced in eval mode); measure clean accuracy (and the attack success rate
- * of {@code --trigger}); purify with a progress bar; measure again; write the model atomically and
- * the report as JSON next to it ({@code purified.json} for {@code purified.pt}).
+ * <p>Steps, cheapest first, so that bad input is refused before anything costly happens: check
+ * every option; check the paths and reserve the outputs ({@link OutputTransaction}: the input is
+ * never written, outputs are replaced only with {@code --force}, the folder must be writable and
+ * have room); list the images and bound the memory they need; load the model and check that the
+ * method can work on it and that the images fit it; decode the images (one warning line on stderr
+ * for each kind of conversion); measure clean accuracy (and the attack success rate of {@code
+ * --trigger}); purify with a progress bar; measure again; write the model and the report as a
+ * pair (both or neither, also on SIGINT or SIGTERM).
  *
- * <p>Exit codes: 0 success, 2 bad input (one line on stderr naming the problem), 1 the purification
- * itself failed (the input file is untouched either way).
+ * <p>Exit codes: 0 success; 1 the purification itself failed (the input is untouched, nothing is
+ * written); 2 bad input, one line on stderr naming the problem; 130 and 143 interrupted by SIGINT
+ * or SIGTERM (nothing is written unless both files were already in place).
  */
 @Command(name = "purify", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Purify a backdoored TorchScript classifier with a small clean image set.")
+        description = "Purify a backdoored TorchScript classifier with a small clean image set.",
+        footer = {"", "Exit codes: 0 success; 1 purification failed; 2 bad input (one line on stderr);",
+            "130/143 interrupted. The input model is never written; the model and its report",
+            "NAME.json are written together or not at all."})
 public final class PurifyCommand implements Callable<Integer> {
 
     /** The method names the command accepts, lower case. */
     public static final List<String> METHODS =
             List.of("fst", "ft", "lp", "fe-tuning", "ft-init", "ft-sam", "ngf", "anp", "i-bau", "nft");
+
+    /** The largest image side {@code --size} accepts. */
+    static final int MAX_SIZE = 4096;
+
+    /** Bytes of Java heap one image value takes while it is loaded and converted (see {@link #checkMemory}). */
+    static final int HEAP_BYTES_PER_VALUE = 13;
 
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "TorchScript model to purify")
     private Path model;
@@ -82,23 +96,24 @@ public final class PurifyCommand implements Callable<Integer> {
             description = "clean images: folder:DIR (one sub-folder per class), cifar10:DIR or gtsrb:DIR")
     private String data;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "where the purified model goes")
+    @Option(names = "--out", required = true, paramLabel = "FILE",
+            description = "where the purified model goes; the report goes next to it as NAME.json")
     private Path out;
 
     @Option(names = "--method", defaultValue = "fst", paramLabel = "NAME",
             description = "fst (default), ft, lp, fe-tuning, ft-init, ft-sam, ngf, anp, i-bau, nft")
     private String method;
 
-    @Option(names = "--alpha", paramLabel = "X", description = "FST's alpha (default 0.2)")
+    @Option(names = "--alpha", paramLabel = "X", description = "FST's alpha, >= 0 (default 0.2)")
     private Double alpha;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "tuning epochs (default: the method's)")
+    @Option(names = "--epochs", paramLabel = "N", description = "tuning epochs, >= 1 (default: the method's)")
     private Integer epochs;
 
-    @Option(names = "--lr", paramLabel = "X", description = "learning rate (default: the method's)")
+    @Option(names = "--lr", paramLabel = "X", description = "learning rate, > 0 (default: the method's)")
     private Double learningRate;
 
-    @Option(names = "--batch-size", paramLabel = "N", description = "mini-batch size (default 128)")
+    @Option(names = "--batch-size", paramLabel = "N", description = "mini-batch size, >= 1 (default 128)")
     private Integer batchSize;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "seed (default 0)")
@@ -110,7 +125,8 @@ public final class PurifyCommand implements Callable<Integer> {
     @Option(names = "--head", paramLabel = "NAME", description = "head layer name(s), comma-separated (default: auto)")
     private String head;
 
-    @Option(names = "--eval-data", paramLabel = "SPEC", description = "clean evaluation images (default: held out of --data)")
+    @Option(names = "--eval-data", paramLabel = "SPEC",
+            description = "clean evaluation images (default: every fifth image of --data is held out)")
     private String evalData;
 
     @Option(names = "--trigger", paramLabel = "ATTACK",
@@ -127,13 +143,26 @@ public final class PurifyCommand implements Callable<Integer> {
     @Option(names = "--std", split = ",", paramLabel = "R,G,B", description = "normalisation std (default CIFAR-10's)")
     private double[] std = Preprocessing.CIFAR_STD.clone();
 
-    @Option(names = "--size", defaultValue = "32", paramLabel = "N", description = "image side (default 32)")
+    @Option(names = "--size", defaultValue = "32", paramLabel = "N", description = "image side, 8.." + MAX_SIZE
+            + " (default 32)")
     private int size;
+
+    @Option(names = "--channels-last", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "hand batches to the model in channels-last memory (default on; --no-channels-last for a"
+                    + " model that calls view() on a feature map)")
+    private boolean channelsLast;
 
     @Option(names = "--force", description = "replace an existing output file and report")
     private boolean force;
 
-    private PrintStream stdout = System.out;
+    private final PrintStream stdout;
+    private final PrintStream stderr;
+    private String stage = "checking the options";
+
+    private PurifyCommand(PrintStream stdout, PrintStream stderr) {
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
 
     /**
      * Runs the command and exits with its code.
@@ -149,167 +178,326 @@ public final class PurifyCommand implements Callable<Integer> {
      *
      * @param args the command line
      * @param stdout where the report goes
-     * @param stderr where errors go
+     * @param stderr where warnings and errors go
      * @return the exit code
      */
     public static int run(String[] args, PrintStream stdout, PrintStream stderr) {
-        PurifyCommand command = new PurifyCommand();
-        command.stdout = stdout;
-        CommandLine line = new CommandLine(command);
+        return commandLine(stdout, stderr).execute(args);
+    }
+
+    /**
+     * Builds the picocli command line with the command's error handling: a bad option is one line
+     * on stderr and exit code 2, as is bad input found later; a failed purification is exit code 1.
+     *
+     * @param stdout where the report goes
+     * @param stderr where warnings and errors go
+     * @return the command line
+     */
+    public static CommandLine commandLine(PrintStream stdout, PrintStream stderr) {
+        CommandLine line = new CommandLine(new PurifyCommand(stdout, stderr));
         line.setOut(new PrintWriter(stdout, true, StandardCharsets.UTF_8));
         line.setErr(new PrintWriter(stderr, true, StandardCharsets.UTF_8));
-        line.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof PurificationException) {
-                stderr.println("purify: " + e.getMessage());
-                return 1;
-            }
-            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            stderr.println("purify: " + firstLine(message));
+        line.setParameterExceptionHandler((e, args) -> {
+            stderr.println("purify: " + CliMessages.oneLine(e.getMessage()) + " (see purify --help)");
             return 2;
         });
-        return line.execute(args);
+        line.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof PurificationException) {
+                stderr.println("purify: " + CliMessages.forFlags(e.getMessage()));
+                return 1;
+            }
+            if (e instanceof IllegalArgumentException || e instanceof IOException
+                    || e instanceof UncheckedIOException) {
+                stderr.println("purify: " + CliMessages.forFlags(e.getMessage()));
+                return 2;
+            }
+            stderr.println("purify: failed while " + ((PurifyCommand) cmd.getCommand()).stage + ": "
+                    + e.getClass().getSimpleName() + ": " + CliMessages.forFlags(e.getMessage()));
+            return 1;
+        });
+        return line;
     }
 
     @Override
     public Integer call() throws IOException {
-        Preprocessing preprocessing = new Preprocessing(mean, std, size);
-        String methodName = method.toLowerCase(Locale.ROOT).replace("+", "-");
-        if (!METHODS.contains(methodName)) {
-            throw new IllegalArgumentException("unknown method '" + method + "'; use one of " + String.join(", ", METHODS));
+        try {
+            return purify();
+        } catch (OutOfMemoryError e) {
+            throw new IllegalArgumentException("out of Java heap memory while " + stage + " (the JVM may use "
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB): use fewer or smaller images (--size),"
+                    + " or give Java more memory with -Xmx");
         }
-        if (alpha != null && !methodName.equals("fst")) {
-            throw new IllegalArgumentException("--alpha applies to --method fst only");
-        }
+    }
+
+    private int purify() throws IOException {
+        String methodName = checkOptions();
+        Device dev = device == null ? null : Devices.parse(device);
         Attack attack = trigger == null ? null : attack(trigger, target);
-        Path report = reportPath(out);
-        checkPaths(report);
-        LabData tuningData = load(data, "--data");
-        LabeledImages tuning = tuningData.train();
-        LabeledImages evaluation = evalData == null ? tuningData.test() : all(load(evalData, "--eval-data"));
-        if (!evaluation.classNames().equals(tuning.classNames())) {
-            throw new IllegalArgumentException("--eval-data has classes " + evaluation.classNames()
-                    + " but --data has " + tuning.classNames());
-        }
-        if (attack != null && target >= tuning.classes()) {
-            throw new IllegalArgumentException("--target " + target + " is not one of the " + tuning.classes() + " classes");
-        }
-        Device dev = device == null ? null : Device.fromName(device);
+        Preprocessing preprocessing = new Preprocessing(mean, std, size);
+        DataSpec dataSpec = DataSpec.parse(data, "--data", size);
+        DataSpec evalSpec = evalData == null ? null : DataSpec.parse(evalData, "--eval-data", size);
+        checkModelFile();
         Purifier purifier = purifier(methodName);
-        Map<String, Object> json = new LinkedHashMap<>();
-        try (Model net = TorchScriptModels.load(model, dev); NDManager manager = net.getNDManager().newSubManager()) {
-            int classes = checkFit(net, tuning, manager);
-            boolean trainModeMatters = TorchScriptModels.trainingModeHasEffect(model, new Shape(3, size, size));
-            if (!trainModeMatters) {
-                stdout.println("warning: training mode does not change the model's outputs: it was probably traced in"
-                        + " eval mode, so its BatchNorm statistics stay frozen (or it has no BatchNorm/dropout);"
-                        + " export it with torch.jit.script to tune them");
+        stage = "checking the output paths";
+        try (OutputTransaction output = OutputTransaction.open(model, out, force, Files.size(model) + (1 << 16))) {
+            stage = "listing the images";
+            long images = dataSpec.countImages() + (evalSpec == null ? 0 : evalSpec.countImages());
+            checkMemory(images);
+            stage = "loading the model";
+            try (Model net = load(dev)) {
+                checkMethod(purifier, methodName, net);
+                checkFit(net);
+                stage = "decoding the images";
+                ImageConversions conversions = new ImageConversions();
+                LabeledImages tuning;
+                LabeledImages evaluation;
+                if (evalSpec == null) {
+                    LabData split = dataSpec.loadSplit(conversions);
+                    tuning = split.train();
+                    evaluation = split.test();
+                    warnUnevaluatedClasses(evaluation, "every fifth image of each class of --data is held out for"
+                            + " evaluation");
+                } else {
+                    tuning = dataSpec.loadAll(conversions);
+                    evaluation = evalSpec.loadAll(conversions);
+                    if (!evaluation.classNames().equals(tuning.classNames())) {
+                        throw new IllegalArgumentException("--eval-data has classes " + evaluation.classNames()
+                                + " but --data has " + tuning.classNames());
+                    }
+                    warnUnevaluatedClasses(evaluation, "--eval-data has none of them");
+                }
+                conversions.describe().forEach(line -> stderr.println("purify: warning: " + line));
+                if (attack != null && target >= tuning.classes()) {
+                    throw new IllegalArgumentException("--target " + target + " is not one of the " + tuning.classes()
+                            + " classes " + tuning.classNames());
+                }
+                int classes = checkClasses(net, tuning);
+                return tuneAndWrite(net, purifier, preprocessing, tuning, evaluation, attack, classes, output);
             }
+        }
+    }
+
+    private int tuneAndWrite(Model net, Purifier purifier, Preprocessing preprocessing, LabeledImages tuning,
+            LabeledImages evaluation, Attack attack, int classes, OutputTransaction output) throws IOException {
+        stage = "checking training mode";
+        boolean trainModeMatters = TorchScriptModels.trainingModeHasEffect(model, new Shape(3, size, size));
+        if (!trainModeMatters) {
+            stderr.println("purify: warning: training mode does not change the model's outputs: it was probably traced"
+                    + " in eval mode, so its BatchNorm statistics stay frozen (or it has no BatchNorm/dropout);"
+                    + " export it with torch.jit.script to tune them");
+        }
+        try (NDManager manager = net.getNDManager().newSubManager()) {
             RandomAccessDataset tuningSet = preprocessing.toDataset(tuning, manager);
             RandomAccessDataset evalSet = preprocessing.toDataset(evaluation, manager);
             RandomAccessDataset triggered = attack == null ? null
                     : preprocessing.toDataset(attack.triggeredTestSet(evaluation), manager);
             stdout.printf("%s: %d logits; %d tuning images and %d evaluation images of %d classes %s%n", model,
                     classes, tuning.size(), evaluation.size(), tuning.classes(), tuning.classNames());
+            stage = "measuring the model before purification";
             Map<String, Object> before = measure(net, evalSet, triggered);
+            stage = "purifying";
             PurificationResult result = purifier.purify(net, tuningSet);
+            stage = "measuring the purified model";
             Map<String, Object> after = measure(net, evalSet, triggered);
-            TorchScriptModels.save(net, out, force);
-            json.put("input", model.toAbsolutePath().toString());
-            json.put("output", out.toAbsolutePath().toString());
-            json.put("method", result.method());
-            json.put("configuration", stringify(result.configuration()));
-            json.put("details", stringify(result.details()));
-            json.put("head", result.headLayers());
-            Map<String, Object> pre = new LinkedHashMap<>();
-            pre.put("mean", preprocessing.mean());
-            pre.put("std", preprocessing.std());
-            pre.put("size", size);
-            json.put("preprocessing", pre);
-            json.put("tuningImages", tuning.size());
-            json.put("evaluationImages", evaluation.size());
-            Map<String, Object> triggerInfo = new LinkedHashMap<>();
-            triggerInfo.put("attack", trigger);
-            triggerInfo.put("target", target);
-            json.put("trigger", trigger == null ? null : triggerInfo);
-            json.put("trainingModeHasEffect", trainModeMatters);
-            json.put("before", before);
-            json.put("after", after);
-            json.put("tuningSeconds", result.wallTime().toMillis() / 1000.0);
-            json.put("environment", result.environment());
-            writeAtomically(report, Json.write(json));
+            stage = "writing the outputs";
+            Map<String, Object> json = report(result, preprocessing, tuning, evaluation, trainModeMatters, before,
+                    after, output);
+            output.writeModel(stream -> TorchScriptModels.write(net, stream));
+            output.writeReport(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+                    .disableHtmlEscaping().create().toJson(json) + "\n");
+            output.commit();
             stdout.println();
             stdout.println("| model | clean accuracy | attack success rate |");
             stdout.println("|---|---|---|");
-            stdout.printf("| before | %s | %s |%n", before.get("cleanAccuracy"), before.getOrDefault("attackSuccessRate", "—"));
+            stdout.printf("| before | %s | %s |%n", before.get("cleanAccuracy"),
+                    before.getOrDefault("attackSuccessRate", "—"));
             stdout.printf("| after %s | %s | %s |%n", result.method(), after.get("cleanAccuracy"),
                     after.getOrDefault("attackSuccessRate", "—"));
-            stdout.printf("wrote %s and %s%n", out, report);
+            stdout.printf("wrote %s and %s%n", output.model(), output.report());
         }
         return 0;
     }
 
-    private void checkPaths(Path report) throws IOException {
-        if (!Files.isRegularFile(model)) {
-            throw new IllegalArgumentException("model file " + model + " does not exist");
+    private Map<String, Object> report(PurificationResult result, Preprocessing preprocessing, LabeledImages tuning,
+            LabeledImages evaluation, boolean trainModeMatters, Map<String, Object> before, Map<String, Object> after,
+            OutputTransaction output) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("input", model.toAbsolutePath().toString());
+        json.put("output", output.model().toString());
+        json.put("method", result.method());
+        json.put("configuration", stringify(result.configuration()));
+        json.put("details", stringify(result.details()));
+        json.put("head", result.headLayers());
+        Map<String, Object> pre = new LinkedHashMap<>();
+        pre.put("mean", preprocessing.mean());
+        pre.put("std", preprocessing.std());
+        pre.put("size", size);
+        json.put("preprocessing", pre);
+        json.put("tuningImages", tuning.size());
+        json.put("evaluationImages", evaluation.size());
+        if (trigger != null) {
+            Map<String, Object> triggerInfo = new LinkedHashMap<>();
+            triggerInfo.put("attack", trigger);
+            triggerInfo.put("target", target);
+            json.put("trigger", triggerInfo);
+        } else {
+            json.put("trigger", null);
         }
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent == null || !Files.isDirectory(parent)) {
-            throw new IllegalArgumentException("the folder of --out " + out + " does not exist");
+        json.put("trainingModeHasEffect", trainModeMatters);
+        json.put("before", before);
+        json.put("after", after);
+        json.put("tuningSeconds", result.wallTime().toMillis() / 1000.0);
+        json.put("environment", result.environment());
+        return json;
+    }
+
+    /** Checks every option's value, naming the flag; returns the method's canonical name. */
+    private String checkOptions() {
+        String methodName = method.toLowerCase(Locale.ROOT).replace("+", "-");
+        if (!METHODS.contains(methodName)) {
+            throw new IllegalArgumentException("unknown --method '" + method + "'; use one of "
+                    + String.join(", ", METHODS));
         }
-        if (Files.exists(out) && Files.isSameFile(out, model)) {
-            throw new IllegalArgumentException("--out " + out + " is the input model; choose another file");
+        if (alpha != null && !methodName.equals("fst")) {
+            throw new IllegalArgumentException("--alpha applies to --method fst only");
         }
-        for (Path path : List.of(out, report)) {
-            if (Files.exists(path) && !force) {
-                throw new IllegalArgumentException(path + " already exists; use --force to replace it");
-            }
+        if (alpha != null && !(Double.isFinite(alpha) && alpha >= 0)) {
+            throw new IllegalArgumentException("--alpha must be a finite number >= 0 but was " + alpha);
+        }
+        if (epochs != null && epochs < 1) {
+            throw new IllegalArgumentException("--epochs must be >= 1 but was " + epochs);
+        }
+        if (learningRate != null && !(Double.isFinite(learningRate) && learningRate > 0)) {
+            throw new IllegalArgumentException("--lr must be a finite number > 0 but was " + learningRate);
+        }
+        if (batchSize != null && batchSize < 1) {
+            throw new IllegalArgumentException("--batch-size must be >= 1 but was " + batchSize);
+        }
+        if (size < 8 || size > MAX_SIZE) {
+            throw new IllegalArgumentException("--size must be in 8.." + MAX_SIZE + " but was " + size);
+        }
+        if (target < 0) {
+            throw new IllegalArgumentException("--target must be >= 0 but was " + target);
+        }
+        if (head != null && (head.isBlank() || List.of(head.split(",", -1)).stream().anyMatch(String::isBlank))) {
+            throw new IllegalArgumentException("--head needs layer names separated by commas but was '" + head + "'");
+        }
+        return methodName;
+    }
+
+    private void checkModelFile() {
+        if (model.toString().isBlank()) {
+            throw new IllegalArgumentException("--model needs a TorchScript file");
+        }
+        if (Files.isDirectory(model)) {
+            throw new IllegalArgumentException("--model " + model + " is a folder; it needs a TorchScript file (.pt)");
+        }
+        if (!Files.exists(model)) {
+            throw new IllegalArgumentException("--model " + model + " does not exist");
+        }
+        if (!Files.isReadable(model)) {
+            throw new IllegalArgumentException("--model " + model + " cannot be read (permission denied)");
         }
     }
 
-    private LabData load(String spec, String option) throws IOException {
-        int colon = spec.indexOf(':');
-        String kind = colon < 0 ? spec : spec.substring(0, colon);
-        Path dir = Path.of(colon < 0 ? "" : spec.substring(colon + 1));
-        if (colon < 0 || dir.toString().isBlank()) {
-            throw new IllegalArgumentException(option + " must be folder:DIR, cifar10:DIR or gtsrb:DIR but was '" + spec + "'");
+    /**
+     * Refuses image sets whose decoded values would not fit in the Java heap: each value is held as
+     * a byte, then as a float while it is normalised, and as a float again in the tuning loop's
+     * copy, with temporaries (about {@value #HEAP_BYTES_PER_VALUE} bytes in all).
+     */
+    private void checkMemory(long images) {
+        long values = images * 3L * size * size;
+        long needed = values * HEAP_BYTES_PER_VALUE;
+        long available = Runtime.getRuntime().maxMemory();
+        if (values > Integer.MAX_VALUE - 8L || needed > available) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "%d images of 3x%dx%d need about %.1f GiB of Java heap, more than the %.1f GiB this JVM may"
+                            + " use: lower --size or use fewer images%s", images, size, size,
+                    needed / (double) (1L << 30), available / (double) (1L << 30),
+                    values > Integer.MAX_VALUE - 8L ? "" : " (or raise -Xmx)"));
         }
-        if (!kind.equals("folder") && size != 32) {
-            throw new IllegalArgumentException(option + " " + kind + " images are 32x32; --size must be 32");
-        }
-        LabData loaded = switch (kind) {
-            case "folder" -> ImageFolder.load(dir, size);
-            case "cifar10" -> Cifar10Binary.load(dir);
-            case "gtsrb" -> Gtsrb.load(dir);
-            default -> throw new IllegalArgumentException(
-                    option + " must be folder:DIR, cifar10:DIR or gtsrb:DIR but was '" + spec + "'");
-        };
-        if (loaded.train().size() == 0 || loaded.test().size() == 0) {
-            throw new IllegalArgumentException(option + " " + dir + " has too few images to tune and evaluate");
-        }
-        return loaded;
     }
 
-    /** One probe pass: the images must fit and every class of the data must be a logit. */
-    private int checkFit(Model net, LabeledImages images, NDManager manager) {
-        long logits;
-        try (NDManager scope = manager.newSubManager()) {
-            NDList x = new NDList(images.select(new int[] {0}).toArray(scope));
-            try {
-                Shape shape = net.getBlock().forward(new ParameterStore(scope, false), x, false).singletonOrThrow().getShape();
-                logits = shape.dimension() == 2 ? shape.get(1) : -1;
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("images of " + size + "x" + size + " do not fit the model: "
-                        + firstLine(e.getMessage()) + " (set --size)", e);
+    private Model load(Device dev) {
+        Model net = TorchScriptModels.load(model, dev);
+        if (dev == null) {
+            return net;
+        }
+        try {
+            Device actual = net.getBlock().getParameters().get(0).getValue().getArray().getDevice();
+            if (!actual.equals(dev)) {
+                throw new IllegalArgumentException("--device " + device + ": the model's parameters loaded on "
+                        + actual + " instead");
             }
+            return net;
+        } catch (RuntimeException e) {
+            net.close();
+            throw e;
         }
-        if (logits < 0) {
-            throw new IllegalArgumentException("the model does not return (batch, classes) logits");
+    }
+
+    /** Refuses a model the method cannot work on, naming the methods that can, before any image is decoded. */
+    private void checkMethod(Purifier purifier, String methodName, Model net) {
+        stage = "checking that " + methodName + " can purify the model";
+        try {
+            purifier.validate(net);
+        } catch (IllegalArgumentException e) {
+            List<String> able = new ArrayList<>();
+            for (String other : METHODS) {
+                if (!other.equals(methodName)) {
+                    try {
+                        purifier(other).validate(net);
+                        able.add(other);
+                    } catch (IllegalArgumentException ignored) {
+                        // this one cannot either
+                    }
+                }
+            }
+            String why = CliMessages.oneLine(e.getMessage());
+            if (able.isEmpty()) {
+                throw new IllegalArgumentException(why, e);
+            }
+            throw new IllegalArgumentException("--method " + methodName + " cannot purify " + model + ": " + why
+                    + "; methods that can: " + String.join(", ", able), e);
         }
-        if (images.classes() > logits) {
+    }
+
+    private void checkFit(Model net) {
+        stage = "checking that the images fit the model";
+        ModelInput input = new ModelInput(net);
+        Shape logits = input.outputShape(3, size);
+        if (logits == null) {
+            throw new IllegalArgumentException("the images do not fit the model: " + input.mismatch(3, size));
+        }
+        if (logits.dimension() != 2) {
+            throw new IllegalArgumentException("the model must return logits of shape (batch, classes) but returned "
+                    + logits + " for one image of 3x" + size + "x" + size);
+        }
+    }
+
+    /** Every class of the data must be a logit; returns the number of logits. */
+    private int checkClasses(Model net, LabeledImages images) {
+        Shape logits = new ModelInput(net).outputShape(3, size);
+        long outputs = logits.get(1);
+        if (images.classes() > outputs) {
             throw new IllegalArgumentException("the data has " + images.classes() + " classes " + images.classNames()
-                    + " but the model has only " + logits + " outputs");
+                    + " but the model has only " + outputs + " outputs");
         }
-        return (int) logits;
+        return (int) outputs;
+    }
+
+    private void warnUnevaluatedClasses(LabeledImages evaluation, String why) {
+        int[] counts = evaluation.classCounts();
+        List<String> missing = new ArrayList<>();
+        for (int c = 0; c < counts.length; c++) {
+            if (counts[c] == 0) {
+                missing.add(evaluation.classNames().get(c));
+            }
+        }
+        if (!missing.isEmpty()) {
+            stderr.println("purify: warning: " + missing.size() + " class(es) have no evaluation image and are not"
+                    + " evaluated (" + why + "): " + missing);
+        }
     }
 
     private Map<String, Object> measure(Model net, RandomAccessDataset clean, RandomAccessDataset triggered) {
@@ -340,12 +528,12 @@ public final class PurifyCommand implements Callable<Integer> {
             case "anp" -> configure(AdversarialNeuronPruner.builder()).build();
             case "i-bau" -> configure(ImplicitBackdoorUnlearner.builder()).build();
             case "nft" -> configure(NeuralMaskFineTuner.builder()).build();
-            default -> throw new IllegalArgumentException("unknown method '" + name + "'");
+            default -> throw new IllegalArgumentException("unknown --method '" + name + "'");
         };
     }
 
     private <B extends TunerBuilder<B>> B configure(B builder) {
-        builder.seed(seed).listener(TuningListener.progressBar());
+        builder.seed(seed).listener(TuningListener.progressBar()).channelsLast(channelsLast);
         if (epochs != null) {
             builder.epochs(epochs);
         }
@@ -359,7 +547,7 @@ public final class PurifyCommand implements Callable<Integer> {
             builder.head(HeadSelector.named(head.split(",")));
         }
         if (device != null) {
-            builder.device(Device.fromName(device));
+            builder.device(Devices.parse(device));
         }
         return builder;
     }
@@ -370,45 +558,7 @@ public final class PurifyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("unknown --trigger '" + name + "'; use badnet, badnet-grid, blended, sig,"
                     + " wanet or adaptive-blend");
         }
-        if (target < 0) {
-            throw new IllegalArgumentException("--target must be >= 0 but was " + target);
-        }
         return Attacks.create(key, target, null);
-    }
-
-    private static LabeledImages all(LabData data) {
-        LabeledImages a = data.train();
-        LabeledImages b = data.test();
-        int n = a.size() + b.size();
-        byte[] pixels = new byte[n * a.imageBytes()];
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            LabeledImages from = i < a.size() ? a : b;
-            int index = i < a.size() ? i : i - a.size();
-            int[] image = from.image(index);
-            for (int k = 0; k < image.length; k++) {
-                pixels[i * image.length + k] = (byte) image[k];
-            }
-            labels[i] = from.label(index);
-        }
-        return LabeledImages.of(pixels, labels, a.height(), a.width(), a.classNames());
-    }
-
-    private static void writeAtomically(Path file, String text) throws IOException {
-        Path temp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".part");
-        try {
-            Files.writeString(temp, text, StandardCharsets.UTF_8);
-            Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-    }
-
-    static Path reportPath(Path output) {
-        String name = output.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return output.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".json");
     }
 
     private static Map<String, Object> stringify(Map<String, ?> map) {
@@ -417,11 +567,71 @@ public final class PurifyCommand implements Callable<Integer> {
         return out;
     }
 
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "(no message)";
+    /** A {@code --data} value: its kind and folder, checked when parsed, loaded when asked. */
+    private record DataSpec(String option, String kind, Path dir, int size) {
+
+        static DataSpec parse(String spec, String option, int size) {
+            int colon = spec.indexOf(':');
+            String kind = colon < 0 ? spec : spec.substring(0, colon);
+            String dir = colon < 0 ? "" : spec.substring(colon + 1);
+            if (!List.of("folder", "cifar10", "gtsrb").contains(kind) || dir.isBlank()) {
+                throw new IllegalArgumentException(option + " must be folder:DIR, cifar10:DIR or gtsrb:DIR but was '"
+                        + spec + "'");
+            }
+            Path path = Path.of(dir);
+            if (!Files.isDirectory(path)) {
+                throw new IllegalArgumentException(option + " " + spec + ": " + (Files.exists(path)
+                        ? path + " is not a folder" : "the folder " + path + " does not exist"));
+            }
+            if (!kind.equals("folder") && size != 32) {
+                throw new IllegalArgumentException(option + " " + kind + " images are 32x32; --size must be 32");
+            }
+            return new DataSpec(option, kind, path, size);
         }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
+
+        /** Counts the images without decoding them (CIFAR-10 by file size; GTSRB is read). */
+        long countImages() throws IOException {
+            return switch (kind) {
+                case "folder" -> folder().size();
+                case "cifar10" -> {
+                    long bytes = 0;
+                    try (var files = Files.list(dir)) {
+                        for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".bin")).toList()) {
+                            bytes += Files.size(f);
+                        }
+                    }
+                    yield bytes / Cifar10Binary.RECORD;
+                }
+                default -> 0;
+            };
+        }
+
+        private ImageFolder folder() throws IOException {
+            try {
+                return ImageFolder.scan(dir);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+            }
+        }
+
+        LabData loadSplit(ImageConversions conversions) throws IOException {
+            LabData loaded = switch (kind) {
+                case "folder" -> folder().decodeSplit(size, conversions);
+                case "cifar10" -> Cifar10Binary.load(dir);
+                default -> Gtsrb.load(dir);
+            };
+            if (loaded.train().size() == 0 || loaded.test().size() == 0) {
+                throw new IllegalArgumentException(option + " " + dir + " has too few images to tune and evaluate");
+            }
+            return loaded;
+        }
+
+        LabeledImages loadAll(ImageConversions conversions) throws IOException {
+            if (kind.equals("folder")) {
+                return folder().decodeAll(size, conversions);
+            }
+            LabData loaded = loadSplit(conversions);
+            return LabeledImages.concat(loaded.train(), loaded.test());
+        }
     }
 }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.fst.eval.Evaluator;
 import dev.fst.io.TorchScriptModels;
 import dev.fst.lab.attack.Attacks;
@@ -20,8 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,13 +51,14 @@ class PurifyCommandTest {
         System.out.println(run.out());
         assertEquals(0, run.code(), run.err());
         assertArrayEquals(input, Files.readAllBytes(MODEL), "the input model is never written");
-        String json = Files.readString(dir.resolve("purified.json"));
-        double asrBefore = value(json, "before", "attackSuccessRateValue");
-        double asrAfter = value(json, "after", "attackSuccessRateValue");
-        double cleanAfter = value(json, "after", "cleanAccuracyValue");
+        JsonObject json = JsonParser.parseString(Files.readString(dir.resolve("purified.json"))).getAsJsonObject();
+        double asrBefore = json.getAsJsonObject("before").get("attackSuccessRateValue").getAsDouble();
+        double asrAfter = json.getAsJsonObject("after").get("attackSuccessRateValue").getAsDouble();
+        double cleanAfter = json.getAsJsonObject("after").get("cleanAccuracyValue").getAsDouble();
         assertTrue(asrBefore > 0.9, "the fixture is backdoored: ASR " + asrBefore);
         assertTrue(asrAfter < asrBefore - 0.5, "FST lowers the ASR: " + asrBefore + " -> " + asrAfter);
-        assertTrue(json.contains("\"mean\": [0.4914, 0.4822, 0.4465]"), "preprocessing recorded: " + json);
+        assertEquals("[0.4914,0.4822,0.4465]", json.getAsJsonObject("preprocessing").get("mean").toString(),
+                "preprocessing recorded: " + json);
         assertTrue(run.out().contains("| after FST |"), run.out());
 
         // the written file is plain TorchScript: DJL reloads it and measures what the report says
@@ -81,60 +82,9 @@ class PurifyCommandTest {
         Run run = purify("--model", FIXTURES.resolve("traced_eval.pt").toString(), "--data", DATA,
                 "--out", dir.resolve("p.pt").toString(), "--epochs", "1", "--method", "ft");
         assertEquals(0, run.code(), run.err());
-        assertTrue(run.out().contains("warning: training mode does not change the model's outputs"), run.out());
-    }
-
-    @Test
-    void badInput_exitsWithTwo_andOneLineNamingTheProblem_andLeavesTheModelUntouched(@TempDir Path dir)
-            throws IOException {
-        byte[] input = Files.readAllBytes(MODEL);
-        String out = dir.resolve("p.pt").toString();
-        Path text = Files.writeString(dir.resolve("notes.pt"), "hello");
-        Path empty = Files.createDirectories(dir.resolve("empty"));
-        Path fiveClasses = dir.resolve("five");
-        for (String c : List.of("a", "b", "c", "d", "e")) {
-            Path from = FIXTURES.resolve("clean").resolve(List.of("circle", "cross", "hstripes", "vstripes", "circle")
-                    .get("abcde".indexOf(c)));
-            Path to = Files.createDirectories(fiveClasses.resolve(c));
-            try (var files = Files.list(from)) {
-                for (Path f : files.limit(10).toList()) {
-                    Files.copy(f, to.resolve(f.getFileName()));
-                }
-            }
-        }
-        List<String[]> cases = new ArrayList<>();
-        List<String> expected = new ArrayList<>();
-        cases.add(new String[] {"--model", dir.resolve("missing.pt").toString(), "--data", DATA, "--out", out});
-        expected.add("missing.pt does not exist");
-        cases.add(new String[] {"--model", text.toString(), "--data", DATA, "--out", out});
-        expected.add("is not a TorchScript file");
-        cases.add(new String[] {"--model", MODEL.toString(), "--data", "folder:" + empty, "--out", out});
-        expected.add(empty.toString());
-        cases.add(new String[] {"--model", MODEL.toString(), "--data", "folder:" + fiveClasses, "--out", out});
-        expected.add("the data has 5 classes [a, b, c, d, e] but the model has only 4 outputs");
-        cases.add(new String[] {"--model", FIXTURES.resolve("fixed_size.pt").toString(), "--data", DATA, "--out", out,
-            "--size", "16"});
-        expected.add("images of 16x16 do not fit the model");
-        cases.add(new String[] {"--model", MODEL.toString(), "--data", DATA, "--out", out, "--method", "magic"});
-        expected.add("unknown method 'magic'; use one of fst, ft, lp");
-        cases.add(new String[] {"--model", MODEL.toString(), "--data", DATA, "--out", out, "--head", "nothing",
-            "--epochs", "1"});
-        expected.add("no head found: no Linear layer is named 'nothing'; candidates: ");
-        cases.add(new String[] {"--model", MODEL.toString(), "--data", DATA, "--out", MODEL.toString()});
-        expected.add("is the input model");
-        cases.add(new String[] {"--model", MODEL.toString(), "--data", DATA, "--out", out, "--trigger", "ssba"});
-        expected.add("unknown --trigger 'ssba'");
-        for (int i = 0; i < cases.size(); i++) {
-            Run run = purify(cases.get(i));
-            assertEquals(2, run.code(), String.join(" ", cases.get(i)) + " -> " + run.err());
-            assertTrue(run.err().startsWith("purify: ") && run.err().contains(expected.get(i)),
-                    "expected '" + expected.get(i) + "' in: " + run.err());
-            assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
-        }
-        assertArrayEquals(input, Files.readAllBytes(MODEL), "the input model file is byte-identical");
-        try (var files = Files.list(dir)) {
-            assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("p.")), "no output written");
-        }
+        assertTrue(run.err().contains("purify: warning: training mode does not change the model's outputs"),
+                run.err());
+        assertTrue(!run.out().contains("warning"), "warnings go to stderr: " + run.out());
     }
 
     /** When Debian's python3-torch is present, PyTorch loads the output and agrees with DJL on its logits. */
@@ -166,10 +116,4 @@ class PurifyCommandTest {
         }
     }
 
-    private static double value(String json, String section, String key) {
-        int start = json.indexOf("\"" + section + "\"");
-        Matcher m = Pattern.compile("\"" + key + "\": ([0-9.Ee-]+)").matcher(json);
-        assertTrue(m.find(start), key + " in " + section + ": " + json);
-        return Double.parseDouble(m.group(1));
-    }
 }

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Image files with labels, decoded and resized into a {@link LabeledImages}. */
+/** Image files with labels, decoded, converted and resized into a {@link LabeledImages}. */
 final class ImageList {
 
     private final List<Path> files = new ArrayList<>();
@@ -20,6 +20,15 @@ final class ImageList {
         return files.size();
     }
 
+    /** Returns the number of images of each class. */
+    int[] classCounts(int classes) {
+        int[] counts = new int[classes];
+        for (int y : labels) {
+            counts[y]++;
+        }
+        return counts;
+    }
+
     /** Splits off every fifth image of each class (the 5th, 10th, ...) as a test list. */
     ImageList[] splitEveryFifth(int classes) {
         ImageList train = new ImageList();
@@ -32,20 +41,40 @@ final class ImageList {
         return new ImageList[] {train, test};
     }
 
-    LabeledImages decode(int size, List<String> classNames, String what) throws IOException {
+    /** Returns this list followed by {@code other}. */
+    ImageList concat(ImageList other) {
+        ImageList all = new ImageList();
+        all.files.addAll(files);
+        all.labels.addAll(labels);
+        all.files.addAll(other.files);
+        all.labels.addAll(other.labels);
+        return all;
+    }
+
+    /** Decodes every file as RGB of {@code size x size}, counting what was changed. */
+    LabeledImages decode(int size, List<String> classNames, String what, ImageConversions conversions)
+            throws IOException {
         if (files.isEmpty()) {
             throw new IOException(what + " holds no images");
         }
-        int bytes = size * size * 3;
-        byte[] pixels = new byte[files.size() * bytes];
+        int channels = LabeledImages.CHANNELS;
+        int bytes = size * size * channels;
+        byte[] pixels = new byte[Math.multiplyExact(files.size(), bytes)];
         int[] ys = new int[files.size()];
         for (int i = 0; i < files.size(); i++) {
-            RgbImage image = RgbImage.read(files.get(i)).resize(size, size);
+            Raster original = Raster.read(files.get(i));
+            conversions.record(original, channels, size);
+            Raster image = original.withChannels(channels).resize(size, size);
             for (int k = 0; k < bytes; k++) {
                 pixels[i * bytes + k] = (byte) image.pixels()[k];
             }
             ys[i] = labels.get(i);
         }
         return LabeledImages.wrap(pixels, ys, size, size, classNames);
+    }
+
+    /** Decodes every file as RGB of {@code size x size}. */
+    LabeledImages decode(int size, List<String> classNames, String what) throws IOException {
+        return decode(size, classNames, what, new ImageConversions());
     }
 }

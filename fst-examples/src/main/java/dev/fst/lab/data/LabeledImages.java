@@ -64,6 +64,26 @@ public final class LabeledImages {
         return new LabeledImages(pixels, labels, height, width, classNames);
     }
 
+    /**
+     * Returns the images of {@code first} followed by those of {@code second}.
+     *
+     * @param first a set
+     * @param second a set with the same image size and classes
+     * @return a new set
+     * @throws IllegalArgumentException if the sizes or classes differ
+     */
+    public static LabeledImages concat(LabeledImages first, LabeledImages second) {
+        Preconditions.checkArgument(first.height == second.height && first.width == second.width,
+                "cannot join images of %sx%s and %sx%s", first.height, first.width, second.height, second.width);
+        Preconditions.checkArgument(first.classNames.equals(second.classNames),
+                "cannot join sets with classes %s and %s", first.classNames, second.classNames);
+        byte[] pixels = java.util.Arrays.copyOf(first.pixels, first.pixels.length + second.pixels.length);
+        System.arraycopy(second.pixels, 0, pixels, first.pixels.length, second.pixels.length);
+        int[] labels = java.util.Arrays.copyOf(first.labels, first.labels.length + second.labels.length);
+        System.arraycopy(second.labels, 0, labels, first.labels.length, second.labels.length);
+        return new LabeledImages(pixels, labels, first.height, first.width, first.classNames);
+    }
+
     /** @return the number of images */
     public int size() {
         return labels.length;

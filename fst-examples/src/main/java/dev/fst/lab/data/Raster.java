@@ -1,6 +1,8 @@
 package dev.fst.lab.data;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -11,18 +13,27 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * One decoded RGB image, HWC values 0..255, with readers for the file formats the lab's loaders
- * meet (binary PPM as GTSRB ships it, and whatever {@link ImageIO} reads: PNG, JPEG, BMP, GIF) and
- * an area-averaging resize.
+ * One decoded image: grayscale (1 channel) or RGB (3 channels), HWC values 0..255, with what the
+ * decoding changed, readers for the file formats the lab's loaders meet (binary PPM as GTSRB ships
+ * it, and whatever {@link ImageIO} reads: PNG, JPEG, BMP, GIF), a channel conversion and an
+ * area-averaging resize.
+ *
+ * <p>Decoding keeps gray images gray and colour images RGB; it drops an alpha channel (the colour
+ * values are kept as they are, not composited onto a background) and reduces 16-bit samples to 8
+ * bits. Both are recorded ({@link #alphaDropped}, {@link #depthReduced}) so that a loader can say
+ * how many images were changed.
  *
  * @param height rows
  * @param width columns
- * @param pixels {@code height * width * 3} values, HWC
+ * @param channels 1 (gray) or 3 (RGB)
+ * @param pixels {@code height * width * channels} values, HWC
+ * @param alphaDropped whether the file had an alpha channel that decoding dropped
+ * @param depthReduced whether the file had more than 8 bits per sample
  */
-record RgbImage(int height, int width, int[] pixels) {
+record Raster(int height, int width, int channels, int[] pixels, boolean alphaDropped, boolean depthReduced) {
 
     /** Reads a PPM (P6) or any ImageIO format; errors name the file and what was expected. */
-    static RgbImage read(Path file) throws IOException {
+    static Raster read(Path file) throws IOException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".ppm")) {
             return readPpm(file);
@@ -30,29 +41,51 @@ record RgbImage(int height, int width, int[] pixels) {
         BufferedImage image;
         try {
             image = ImageIO.read(file.toFile());
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             throw new IOException(file + ": cannot decode the image: " + e.getMessage(), e);
         }
         if (image == null) {
             throw new IOException(file + ": not an image ImageIO can decode (expected PNG, JPEG, BMP, GIF or PPM)");
         }
+        return fromImage(image);
+    }
+
+    private static Raster fromImage(BufferedImage image) {
+        ColorModel model = image.getColorModel();
+        boolean gray = !(model instanceof IndexColorModel) && model.getNumColorComponents() == 1;
+        boolean deep = false;
+        for (int size : model.getComponentSize()) {
+            deep |= size > 8;
+        }
         int h = image.getHeight();
         int w = image.getWidth();
-        int[] pixels = new int[h * w * 3];
-        for (int r = 0; r < h; r++) {
-            for (int c = 0; c < w; c++) {
-                int rgb = image.getRGB(c, r);
-                int k = (r * w + c) * 3;
-                pixels[k] = (rgb >> 16) & 0xFF;
-                pixels[k + 1] = (rgb >> 8) & 0xFF;
-                pixels[k + 2] = rgb & 0xFF;
+        int channels = gray ? 1 : 3;
+        int[] pixels = new int[h * w * channels];
+        if (gray) {
+            java.awt.image.Raster raster = image.getRaster();
+            int max = (1 << model.getComponentSize(0)) - 1;
+            for (int r = 0; r < h; r++) {
+                for (int c = 0; c < w; c++) {
+                    int sample = raster.getSample(c, r, 0);
+                    pixels[r * w + c] = max == 255 ? sample : (int) Math.round(sample * 255.0 / max);
+                }
+            }
+        } else {
+            for (int r = 0; r < h; r++) {
+                for (int c = 0; c < w; c++) {
+                    int rgb = image.getRGB(c, r);
+                    int k = (r * w + c) * 3;
+                    pixels[k] = (rgb >> 16) & 0xFF;
+                    pixels[k + 1] = (rgb >> 8) & 0xFF;
+                    pixels[k + 2] = rgb & 0xFF;
+                }
             }
         }
-        return new RgbImage(h, w, pixels);
+        return new Raster(h, w, channels, pixels, model.hasAlpha(), deep);
     }
 
     /** Binary PPM: "P6", width, height, maxval (1..255), whitespace and # comments, then RGB bytes. */
-    static RgbImage readPpm(Path file) throws IOException {
+    static Raster readPpm(Path file) throws IOException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
             String magic = token(in, file);
             if (!"P6".equals(magic)) {
@@ -74,7 +107,7 @@ record RgbImage(int height, int width, int[] pixels) {
             for (int i = 0; i < data.length; i++) {
                 pixels[i] = (data[i] & 0xFF) * 255 / max;
             }
-            return new RgbImage(h, w, pixels);
+            return new Raster(h, w, 3, pixels, false, false);
         }
     }
 
@@ -113,37 +146,68 @@ record RgbImage(int height, int width, int[] pixels) {
         return sb.toString();
     }
 
+    /**
+     * Returns the image with {@code target} channels: gray to RGB repeats the value; RGB to gray
+     * takes the luma {@code 0.299 R + 0.587 G + 0.114 B}, rounded (ITU-R BT.601, as PIL's {@code
+     * convert("L")} and torchvision's {@code Grayscale} do).
+     *
+     * @param target 1 or 3
+     * @return this image when it already has {@code target} channels, else a converted copy
+     */
+    Raster withChannels(int target) {
+        if (target == channels) {
+            return this;
+        }
+        if (target != 1 && target != 3) {
+            throw new IllegalArgumentException("images can have 1 or 3 channels, not " + target);
+        }
+        int n = height * width;
+        int[] out = new int[n * target];
+        for (int p = 0; p < n; p++) {
+            if (target == 3) {
+                out[3 * p] = pixels[p];
+                out[3 * p + 1] = pixels[p];
+                out[3 * p + 2] = pixels[p];
+            } else {
+                out[p] = (int) Math.round(
+                        0.299 * pixels[3 * p] + 0.587 * pixels[3 * p + 1] + 0.114 * pixels[3 * p + 2]);
+            }
+        }
+        return new Raster(height, width, target, out, alphaDropped, depthReduced);
+    }
+
     /** Area-averaging resize (each output pixel averages the source area it covers), rounded. */
-    RgbImage resize(int newHeight, int newWidth) {
+    Raster resize(int newHeight, int newWidth) {
         if (newHeight == height && newWidth == width) {
             return this;
         }
-        int[] out = new int[newHeight * newWidth * 3];
+        int[] out = new int[newHeight * newWidth * channels];
         double sy = (double) height / newHeight;
         double sx = (double) width / newWidth;
+        double[] sum = new double[channels];
         for (int r = 0; r < newHeight; r++) {
             double y0 = r * sy;
             double y1 = y0 + sy;
             for (int c = 0; c < newWidth; c++) {
                 double x0 = c * sx;
                 double x1 = x0 + sx;
-                double[] sum = new double[3];
+                java.util.Arrays.fill(sum, 0);
                 double area = 0;
                 for (int y = (int) y0; y < Math.min(height, Math.ceil(y1)); y++) {
                     double wy = Math.min(y + 1, y1) - Math.max(y, y0);
                     for (int x = (int) x0; x < Math.min(width, Math.ceil(x1)); x++) {
                         double wgt = wy * (Math.min(x + 1, x1) - Math.max(x, x0));
-                        for (int ch = 0; ch < 3; ch++) {
-                            sum[ch] += wgt * pixels[(y * width + x) * 3 + ch];
+                        for (int ch = 0; ch < channels; ch++) {
+                            sum[ch] += wgt * pixels[(y * width + x) * channels + ch];
                         }
                         area += wgt;
                     }
                 }
-                for (int ch = 0; ch < 3; ch++) {
-                    out[(r * newWidth + c) * 3 + ch] = (int) Math.round(sum[ch] / area);
+                for (int ch = 0; ch < channels; ch++) {
+                    out[(r * newWidth + c) * channels + ch] = (int) Math.round(sum[ch] / area);
                 }
             }
         }
-        return new RgbImage(newHeight, newWidth, out);
+        return new Raster(newHeight, newWidth, channels, out, alphaDropped, depthReduced);
     }
 }
