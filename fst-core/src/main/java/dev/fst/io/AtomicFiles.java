@@ -6,14 +6,21 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
-/** Writes a file through a temporary sibling and a rename, so readers never see half a file. */
+/**
+ * Writes a file through a temporary sibling and a rename, so readers never see half a file. The
+ * temporary is an ordinary new file, so the result gets the permissions the umask gives any new
+ * file (not the owner-only ones of {@link Files#createTempFile}).
+ */
 final class AtomicFiles {
 
     /** What writes the content. */
     interface Writer {
         void write(OutputStream out) throws IOException;
     }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private AtomicFiles() {}
 
@@ -26,9 +33,10 @@ final class AtomicFiles {
         if (!replace && Files.exists(absolute)) {
             throw new IOException(target + " already exists");
         }
-        Path temp = Files.createTempFile(dir, "." + absolute.getFileName(), ".part");
+        Path temp = dir.resolve(".tmp-" + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".part");
         try {
-            try (OutputStream out = Files.newOutputStream(temp)) {
+            try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
                 writer.write(out);
             }
             try {

@@ -54,6 +54,20 @@ class ModelFilesTest {
     }
 
     @Test
+    void save_givesTheFileTheUmasksPermissions_andLeavesNoTemporary(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("saved.pt");
+        try (Model model = TorchScriptModels.load(TINY, Device.cpu())) {
+            TorchScriptModels.save(model, out, false);
+        }
+        Path plain = Files.createFile(dir.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(out),
+                "an ordinary new file's permissions, not owner-only ones");
+        try (var files = Files.list(dir)) {
+            assertEquals(2, files.count(), "only the saved file and the reference file");
+        }
+    }
+
+    @Test
     void torchScript_badFiles_areRefusedWithTheirNames(@TempDir Path dir) throws IOException {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> TorchScriptModels.load(dir.resolve("nope.pt"), Device.cpu()));
