@@ -104,7 +104,7 @@ public final class Figures {
         LabData data = BackdoorLab.load(o);
         BackdoorLab.Report report = BackdoorLab.run(o, new PrintStream(OutputStream.nullOutputStream()), data);
         out.printf("backdoored %s: %s%n", o.model().id(), report.table().lines().skip(2).findFirst().orElse(""));
-        HeldOutSplit split = HeldOutSplit.of(data.train(), o.tune(), o.train(), o.seed());
+        HeldOutSplit split = HeldOutSplit.of(data.train(), o.tuneCount(data.train().size(), data.train().classes()), o.train(), o.seed());
         Attack attack = Attacks.create(o.attack(), o.target(), null);
         ModelStore store = new ModelStore(o.cache());
         List<Path> written = new ArrayList<>();
@@ -159,7 +159,8 @@ public final class Figures {
             LabeledImages tuning, RandomAccessDataset clean, RandomAccessDataset triggered, PrintStream log) {
 
         Model freshCopy() {
-            return store.load(report.backdoor(), data.train().classes(), data.train().height(), o.device());
+            return store.load(report.backdoor(), data.train().classes(), data.train().channels(), data.train().height(),
+                    o.device());
         }
     }
 

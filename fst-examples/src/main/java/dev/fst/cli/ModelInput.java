@@ -119,6 +119,21 @@ final class ModelInput {
                 + " image size from 16 to 299 pixels";
     }
 
+    /**
+     * Returns the first common image side the model takes with this many channels.
+     *
+     * @param channels the images' channels
+     * @return the side, or empty when none of the common ones fits
+     */
+    OptionalInt firstFittingSide(int channels) {
+        for (int side : COMMON_SIDES) {
+            if (outputShape(channels, side) != null) {
+                return OptionalInt.of(side);
+            }
+        }
+        return OptionalInt.empty();
+    }
+
     private static int[] sides(int requested) {
         int[] sides = new int[COMMON_SIDES.length + 1];
         sides[0] = requested;

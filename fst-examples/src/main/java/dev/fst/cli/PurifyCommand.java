@@ -26,6 +26,7 @@ import dev.fst.lab.attack.Attacks;
 import dev.fst.lab.data.Cifar10Binary;
 import dev.fst.lab.data.Gtsrb;
 import dev.fst.lab.data.ImageConversions;
+import dev.fst.lab.data.IdxDataset;
 import dev.fst.lab.data.ImageFolder;
 import dev.fst.lab.data.LabData;
 import dev.fst.lab.data.LabeledImages;
@@ -93,7 +94,8 @@ public final class PurifyCommand implements Callable<Integer> {
     private Path model;
 
     @Option(names = "--data", required = true, paramLabel = "SPEC",
-            description = "clean images: folder:DIR (one sub-folder per class), cifar10:DIR or gtsrb:DIR")
+            description = "clean images: folder:DIR (one sub-folder per class), fashion-mnist[:DIR], mnist:DIR,"
+                    + " cifar10:DIR or gtsrb:DIR")
     private String data;
 
     @Option(names = "--out", required = true, paramLabel = "FILE",
@@ -137,15 +139,23 @@ public final class PurifyCommand implements Callable<Integer> {
     @Option(names = "--target", defaultValue = "0", paramLabel = "K", description = "the trigger's target class (default 0)")
     private int target;
 
-    @Option(names = "--mean", split = ",", paramLabel = "R,G,B", description = "normalisation mean (default CIFAR-10's)")
-    private double[] mean = Preprocessing.CIFAR_MEAN.clone();
+    @Option(names = "--mean", split = ",", paramLabel = "M[,M,M]",
+            description = "normalisation mean, one value per channel (default: CIFAR-10's for RGB models,"
+                    + " Fashion-MNIST's 0.2860 for grayscale ones)")
+    private double[] mean;
 
-    @Option(names = "--std", split = ",", paramLabel = "R,G,B", description = "normalisation std (default CIFAR-10's)")
-    private double[] std = Preprocessing.CIFAR_STD.clone();
+    @Option(names = "--std", split = ",", paramLabel = "S[,S,S]",
+            description = "normalisation std, one value per channel (default: CIFAR-10's for RGB models,"
+                    + " Fashion-MNIST's 0.3530 for grayscale ones)")
+    private double[] std;
 
-    @Option(names = "--size", defaultValue = "32", paramLabel = "N", description = "image side, 8.." + MAX_SIZE
-            + " (default 32)")
-    private int size;
+    @Option(names = "--channels", paramLabel = "C",
+            description = "image channels the model takes, 1 or 3 (default: its first convolution's input channels)")
+    private Integer channelsOption;
+
+    @Option(names = "--size", paramLabel = "N", description = "image side the model takes, 8.." + MAX_SIZE
+            + " (default: the images' own size if the model takes it, else the first common size it takes)")
+    private Integer sizeOption;
 
     @Option(names = "--channels-last", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "hand batches to the model in channels-last memory (default on; --no-channels-last for a"
@@ -158,6 +168,9 @@ public final class PurifyCommand implements Callable<Integer> {
     private final PrintStream stdout;
     private final PrintStream stderr;
     private String stage = "checking the options";
+    /** The image shape, from the options or the model. */
+    private int channels;
+    private int size;
 
     private PurifyCommand(PrintStream stdout, PrintStream stderr) {
         this.stdout = stdout;
@@ -233,33 +246,42 @@ public final class PurifyCommand implements Callable<Integer> {
         String methodName = checkOptions();
         Device dev = device == null ? null : Devices.parse(device);
         Attack attack = trigger == null ? null : attack(trigger, target);
-        Preprocessing preprocessing = new Preprocessing(mean, std, size);
-        DataSpec dataSpec = DataSpec.parse(data, "--data", size);
-        DataSpec evalSpec = evalData == null ? null : DataSpec.parse(evalData, "--eval-data", size);
+        if (channelsOption != null) {
+            Preprocessing.of(mean, std, channelsOption, 32);
+        } else if (mean != null && std != null && mean.length != std.length) {
+            throw new IllegalArgumentException("--mean has " + mean.length + " value(s) but --std has " + std.length);
+        }
+        DataSpec dataSpec = DataSpec.parse(data, "--data");
+        DataSpec evalSpec = evalData == null ? null : DataSpec.parse(evalData, "--eval-data");
         checkModelFile();
         Purifier purifier = purifier(methodName);
         stage = "checking the output paths";
         try (OutputTransaction output = OutputTransaction.open(model, out, force, Files.size(model) + (1 << 16))) {
             stage = "listing the images";
             long images = dataSpec.countImages() + (evalSpec == null ? 0 : evalSpec.countImages());
-            checkMemory(images);
+            if (sizeOption != null) {
+                checkMemory(images, channelsOption != null ? channelsOption : 3, sizeOption);
+            }
             stage = "loading the model";
             try (Model net = load(dev)) {
                 checkMethod(purifier, methodName, net);
-                checkFit(net);
+                stage = "checking that the images fit the model";
+                resolveShape(net, dataSpec);
+                checkMemory(images, channels, size);
+                Preprocessing preprocessing = Preprocessing.of(mean, std, channels, size);
                 stage = "decoding the images";
                 ImageConversions conversions = new ImageConversions();
                 LabeledImages tuning;
                 LabeledImages evaluation;
                 if (evalSpec == null) {
-                    LabData split = dataSpec.loadSplit(conversions);
+                    LabData split = dataSpec.loadSplit(channels, size, conversions);
                     tuning = split.train();
                     evaluation = split.test();
                     warnUnevaluatedClasses(evaluation, "every fifth image of each class of --data is held out for"
                             + " evaluation");
                 } else {
-                    tuning = dataSpec.loadAll(conversions);
-                    evaluation = evalSpec.loadAll(conversions);
+                    tuning = dataSpec.loadAll(channels, size, conversions);
+                    evaluation = evalSpec.loadAll(channels, size, conversions);
                     if (!evaluation.classNames().equals(tuning.classNames())) {
                         throw new IllegalArgumentException("--eval-data has classes " + evaluation.classNames()
                                 + " but --data has " + tuning.classNames());
@@ -280,7 +302,7 @@ public final class PurifyCommand implements Callable<Integer> {
     private int tuneAndWrite(Model net, Purifier purifier, Preprocessing preprocessing, LabeledImages tuning,
             LabeledImages evaluation, Attack attack, int classes, OutputTransaction output) throws IOException {
         stage = "checking training mode";
-        boolean trainModeMatters = TorchScriptModels.trainingModeHasEffect(model, new Shape(3, size, size));
+        boolean trainModeMatters = TorchScriptModels.trainingModeHasEffect(model, new Shape(channels, size, size));
         if (!trainModeMatters) {
             stderr.println("purify: warning: training mode does not change the model's outputs: it was probably traced"
                     + " in eval mode, so its BatchNorm statistics stay frozen (or it has no BatchNorm/dropout);"
@@ -331,6 +353,7 @@ public final class PurifyCommand implements Callable<Integer> {
         Map<String, Object> pre = new LinkedHashMap<>();
         pre.put("mean", preprocessing.mean());
         pre.put("std", preprocessing.std());
+        pre.put("channels", channels);
         pre.put("size", size);
         json.put("preprocessing", pre);
         json.put("tuningImages", tuning.size());
@@ -373,8 +396,11 @@ public final class PurifyCommand implements Callable<Integer> {
         if (batchSize != null && batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be >= 1 but was " + batchSize);
         }
-        if (size < 8 || size > MAX_SIZE) {
-            throw new IllegalArgumentException("--size must be in 8.." + MAX_SIZE + " but was " + size);
+        if (sizeOption != null && (sizeOption < 8 || sizeOption > MAX_SIZE)) {
+            throw new IllegalArgumentException("--size must be in 8.." + MAX_SIZE + " but was " + sizeOption);
+        }
+        if (channelsOption != null && channelsOption != 1 && channelsOption != 3) {
+            throw new IllegalArgumentException("--channels must be 1 or 3 but was " + channelsOption);
         }
         if (target < 0) {
             throw new IllegalArgumentException("--target must be >= 0 but was " + target);
@@ -405,14 +431,14 @@ public final class PurifyCommand implements Callable<Integer> {
      * a byte, then as a float while it is normalised, and as a float again in the tuning loop's
      * copy, with temporaries (about {@value #HEAP_BYTES_PER_VALUE} bytes in all).
      */
-    private void checkMemory(long images) {
-        long values = images * 3L * size * size;
+    private void checkMemory(long images, int channels, int size) {
+        long values = images * channels * (long) size * size;
         long needed = values * HEAP_BYTES_PER_VALUE;
         long available = Runtime.getRuntime().maxMemory();
         if (values > Integer.MAX_VALUE - 8L || needed > available) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "%d images of 3x%dx%d need about %.1f GiB of Java heap, more than the %.1f GiB this JVM may"
-                            + " use: lower --size or use fewer images%s", images, size, size,
+                    "%d images of %dx%dx%d need about %.1f GiB of Java heap, more than the %.1f GiB this JVM may"
+                            + " use: lower --size or use fewer images%s", images, channels, size, size,
                     needed / (double) (1L << 30), available / (double) (1L << 30),
                     values > Integer.MAX_VALUE - 8L ? "" : " (or raise -Xmx)"));
         }
@@ -462,22 +488,39 @@ public final class PurifyCommand implements Callable<Integer> {
         }
     }
 
-    private void checkFit(Model net) {
-        stage = "checking that the images fit the model";
+    /**
+     * Sets the image shape: channels from {@code --channels} or the model's first convolution (3
+     * without one); the side from {@code --size}, or else the data's own size when the model takes
+     * it, or else the first common size the model takes. Refuses a shape the model does not take,
+     * naming both.
+     */
+    private void resolveShape(Model net, DataSpec dataSpec) throws IOException {
         ModelInput input = new ModelInput(net);
-        Shape logits = input.outputShape(3, size);
+        channels = channelsOption != null ? channelsOption : input.channels().orElse(3);
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("the model's first convolution " + input.firstConvolution() + " takes "
+                    + channels + " channels; images can have 1 (grayscale) or 3 (RGB)");
+        }
+        if (sizeOption != null) {
+            size = sizeOption;
+        } else {
+            int nativeSize = dataSpec.nativeSize();
+            size = input.outputShape(channels, nativeSize) != null ? nativeSize
+                    : input.firstFittingSide(channels).orElse(nativeSize);
+        }
+        Shape logits = input.outputShape(channels, size);
         if (logits == null) {
-            throw new IllegalArgumentException("the images do not fit the model: " + input.mismatch(3, size));
+            throw new IllegalArgumentException("the images do not fit the model: " + input.mismatch(channels, size));
         }
         if (logits.dimension() != 2) {
             throw new IllegalArgumentException("the model must return logits of shape (batch, classes) but returned "
-                    + logits + " for one image of 3x" + size + "x" + size);
+                    + logits + " for one image of " + channels + "x" + size + "x" + size);
         }
     }
 
     /** Every class of the data must be a logit; returns the number of logits. */
     private int checkClasses(Model net, LabeledImages images) {
-        Shape logits = new ModelInput(net).outputShape(3, size);
+        Shape logits = new ModelInput(net).outputShape(channels, size);
         long outputs = logits.get(1);
         if (images.classes() > outputs) {
             throw new IllegalArgumentException("the data has " + images.classes() + " classes " + images.classNames()
@@ -568,31 +611,53 @@ public final class PurifyCommand implements Callable<Integer> {
     }
 
     /** A {@code --data} value: its kind and folder, checked when parsed, loaded when asked. */
-    private record DataSpec(String option, String kind, Path dir, int size) {
+    private record DataSpec(String option, String kind, Path dir) {
 
-        static DataSpec parse(String spec, String option, int size) {
+        private static final List<String> KINDS = List.of("folder", "fashion-mnist", "mnist", "cifar10", "gtsrb");
+
+        static DataSpec parse(String spec, String option) {
             int colon = spec.indexOf(':');
             String kind = colon < 0 ? spec : spec.substring(0, colon);
             String dir = colon < 0 ? "" : spec.substring(colon + 1);
-            if (!List.of("folder", "cifar10", "gtsrb").contains(kind) || dir.isBlank()) {
-                throw new IllegalArgumentException(option + " must be folder:DIR, cifar10:DIR or gtsrb:DIR but was '"
-                        + spec + "'");
+            if (kind.equals("fashion-mnist") && dir.isBlank()) {
+                dir = IdxDataset.FASHION_MNIST_DIR.toString();
+            }
+            if (!KINDS.contains(kind) || dir.isBlank()) {
+                throw new IllegalArgumentException(option + " must be folder:DIR, fashion-mnist[:DIR], mnist:DIR,"
+                        + " cifar10:DIR or gtsrb:DIR but was '" + spec + "'");
             }
             Path path = Path.of(dir);
             if (!Files.isDirectory(path)) {
+                String hint = path.equals(IdxDataset.FASHION_MNIST_DIR)
+                        ? " (install it with apt-get install dataset-fashion-mnist)" : "";
                 throw new IllegalArgumentException(option + " " + spec + ": " + (Files.exists(path)
-                        ? path + " is not a folder" : "the folder " + path + " does not exist"));
+                        ? path + " is not a folder" : "the folder " + path + " does not exist" + hint));
             }
-            if (!kind.equals("folder") && size != 32) {
-                throw new IllegalArgumentException(option + " " + kind + " images are 32x32; --size must be 32");
-            }
-            return new DataSpec(option, kind, path, size);
+            return new DataSpec(option, kind, path);
+        }
+
+        /** The images' own side: the folder's most common size, 28 for the IDX sets, 32 otherwise. */
+        int nativeSize() throws IOException {
+            return switch (kind) {
+                case "folder" -> {
+                    int[] hw;
+                    try {
+                        hw = folder().commonSize();
+                    } catch (IOException e) {
+                        throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+                    }
+                    yield Math.max(8, Math.min(MAX_SIZE, Math.max(hw[0], hw[1])));
+                }
+                case "fashion-mnist", "mnist" -> 28;
+                default -> 32;
+            };
         }
 
         /** Counts the images without decoding them (CIFAR-10 by file size; GTSRB is read). */
         long countImages() throws IOException {
             return switch (kind) {
                 case "folder" -> folder().size();
+                case "fashion-mnist", "mnist" -> 70_000;
                 case "cifar10" -> {
                     long bytes = 0;
                     try (var files = Files.list(dir)) {
@@ -614,24 +679,35 @@ public final class PurifyCommand implements Callable<Integer> {
             }
         }
 
-        LabData loadSplit(ImageConversions conversions) throws IOException {
-            LabData loaded = switch (kind) {
-                case "folder" -> folder().decodeSplit(size, conversions);
-                case "cifar10" -> Cifar10Binary.load(dir);
-                default -> Gtsrb.load(dir);
-            };
+        LabData loadSplit(int channels, int size, ImageConversions conversions) throws IOException {
+            LabData loaded = kind.equals("folder") ? folder().decodeSplit(size, channels, conversions)
+                    : convert(read(), channels, size, conversions);
             if (loaded.train().size() == 0 || loaded.test().size() == 0) {
                 throw new IllegalArgumentException(option + " " + dir + " has too few images to tune and evaluate");
             }
             return loaded;
         }
 
-        LabeledImages loadAll(ImageConversions conversions) throws IOException {
+        LabeledImages loadAll(int channels, int size, ImageConversions conversions) throws IOException {
             if (kind.equals("folder")) {
-                return folder().decodeAll(size, conversions);
+                return folder().decodeAll(size, channels, conversions);
             }
-            LabData loaded = loadSplit(conversions);
+            LabData loaded = convert(read(), channels, size, conversions);
             return LabeledImages.concat(loaded.train(), loaded.test());
+        }
+
+        private LabData read() throws IOException {
+            return switch (kind) {
+                case "fashion-mnist" -> IdxDataset.fashionMnist(dir);
+                case "mnist" -> IdxDataset.mnist(dir);
+                case "cifar10" -> Cifar10Binary.load(dir);
+                default -> Gtsrb.load(dir);
+            };
+        }
+
+        private static LabData convert(LabData data, int channels, int size, ImageConversions conversions) {
+            return new LabData(data.source(), data.train().converted(channels, size, conversions),
+                    data.test().converted(channels, size, conversions));
         }
     }
 }

@@ -48,6 +48,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BackdoorLab {
 
+    /** The line printed when Fashion-MNIST is missing and the lab runs on its synthetic data. */
+    public static final String SYNTHETIC_BANNER = "no Fashion-MNIST in " + dev.fst.lab.data.IdxDataset.FASHION_MNIST_DIR
+            + " (install it with: sudo apt-get install dataset-fashion-mnist); running on the lab's synthetic"
+            + " images instead";
+
     private BackdoorLab() {}
 
     /**
@@ -150,6 +155,9 @@ public final class BackdoorLab {
      */
     public static Report run(LabOptions o, PrintStream out) throws IOException {
         Stopwatch total = Stopwatch.createStarted();
+        if (o.syntheticFallback()) {
+            out.println(SYNTHETIC_BANNER);
+        }
         out.printf("data: %s%n", o.data());
         return run(o, out, load(o), total);
     }
@@ -181,12 +189,12 @@ public final class BackdoorLab {
     }
 
     private static Report run(LabOptions o, PrintStream out, LabData data, Stopwatch total) throws IOException {
-        HeldOutSplit split = HeldOutSplit.of(data.train(), o.tune(), o.train(), o.seed());
+        HeldOutSplit split = HeldOutSplit.of(data.train(), o.tuneCount(data.train().size(), data.train().classes()), o.train(), o.seed());
         out.printf("  train %s%n  test %s%n  tuning set (held out, clean) %d images, backdoor training set %d images%n",
                 data.train(), data.test(), split.tuning().size(), split.training().size());
         ModelStore store = new ModelStore(o.cache());
         String base = String.join("|", o.model().id(), data.source(), Integer.toString(data.train().size()),
-                Integer.toString(split.training().size()), Integer.toString(o.tune()), Integer.toString(o.epochs()),
+                Integer.toString(split.training().size()), Integer.toString(split.tuning().size()), Integer.toString(o.epochs()),
                 Double.toString(o.learningRate()), o.augment(), Long.toString(o.seed()));
         Model surrogate = null;
         try (NDManager manager = NDManager.newBaseManager(o.device(), "PyTorch")) {
@@ -219,7 +227,7 @@ public final class BackdoorLab {
             RandomAccessDataset tuning = split.tuning().toDataset(manager);
             for (Purifier defense : defenses(o)) {
                 out.printf("purifying with %s on %d clean images%n", defense.name(), split.tuning().size());
-                try (Model model = store.load(record, data.train().classes(), data.train().height(), o.device())) {
+                try (Model model = store.load(record, data.train().classes(), data.train().channels(), data.train().height(), o.device())) {
                     Stopwatch clock = Stopwatch.createStarted();
                     PurificationResult result;
                     try {
@@ -286,11 +294,11 @@ public final class BackdoorLab {
             out.printf("reusing the trained %s from %s (clean accuracy %.2f%%, ASR %.2f%%, trained in %.0f s on %s)%n",
                     r.architecture(), store.root().resolve(key), 100 * r.cleanAccuracy(), 100 * r.attackSuccessRate(),
                     r.trainingSeconds(), r.createdAt());
-            return new Obtained(store.load(r, classes, training.height(), o.device()), r, true, null, null);
+            return new Obtained(store.load(r, classes, training.channels(), training.height(), o.device()), r, true, null, null);
         }
         out.printf("training %s on %d images for %d epochs (lr %s)%n", o.model().id(), training.size(), o.epochs(),
                 o.learningRate());
-        Model model = o.model().newModel(classes, training.height(), o.seed(), o.device());
+        Model model = o.model().newModel(classes, training.channels(), training.height(), o.seed(), o.device());
         try {
             PurificationResult run = common(BackdoorTrainer.builder(), o).epochs(o.epochs())
                     .learningRate(o.learningRate()).augmentation(o.trainingAugmentation()).build().train(model, training);

@@ -4,36 +4,46 @@ import ai.djl.Device;
 import com.google.common.base.Preconditions;
 import dev.fst.data.Augmentation;
 import dev.fst.lab.attack.Attacks;
+import dev.fst.lab.data.IdxDataset;
 import dev.fst.lab.model.Architecture;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * The settings of one {@link BackdoorLab} run; the defaults are the main job (BadNet with the
- * checkerboard patch at 1% on the synthetic data, small CNN, 20,000 training images, 10 epochs),
- * sized to finish in a few minutes on a 2-core CPU.
+ * The settings of one {@link BackdoorLab} run. The defaults are the main job, on Fashion-MNIST when
+ * Debian's {@code dataset-fashion-mnist} is installed: the FST paper's protocol (a clean,
+ * class-balanced tuning set of 2 % of the training images held out of the attacker's data), BadNet
+ * with a white 3x3 patch at 1 %, the small CNN trained to maturity on all other training images,
+ * and FT and FST with the paper's settings. Without the data the lab falls back to its synthetic
+ * images with the settings it had before real data (checkerboard BadNet, 20,000 training images, 1,000
+ * tuning images, alpha and tuning rate 0.02). Options left unset take the default of the data
+ * (see {@link #USAGE}).
  *
- * @param data {@code synthetic}, {@code cifar10:DIR}, {@code gtsrb:DIR} or {@code folder:DIR}
+ * @param data {@code fashion-mnist[:DIR]}, {@code mnist:DIR}, {@code synthetic}, {@code cifar10:DIR},
+ *     {@code gtsrb:DIR} or {@code folder:DIR}; {@code auto} on the command line (the default) is
+ *     Fashion-MNIST when it is installed, else synthetic
+ * @param syntheticFallback whether {@code auto} fell back to the synthetic data
  * @param syntheticTrain synthetic training images to generate (default 50,000)
  * @param syntheticTest synthetic test images to generate (default 10,000)
- * @param attack the attack's name (default {@code badnet-grid}, BadNet's checkerboard patch as the
- *     paper describes it; see {@link Attacks#NAMES})
+ * @param attack the attack's name ({@link Attacks#NAMES}; default {@code badnet}, on the synthetic
+ *     data {@code badnet-grid})
  * @param rate poisoning rate of the backdoor training set, in (0, 1] (default 0.01)
  * @param target the attack's target class (default 0)
  * @param model the architecture (default {@code small-cnn})
  * @param train images the backdoored model is trained on, drawn from the training set after the
- *     tuning set is held out; 0 = all (default 20,000)
- * @param tune clean, class-balanced tuning images held out of the training set (default 1,000,
- *     2% of 50,000 as in the FST paper)
- * @param epochs backdoor training epochs (default 10)
+ *     tuning set is held out; 0 = all (default all, on the synthetic data 20,000)
+ * @param tune clean, class-balanced tuning images held out of the training set; 0 = 2 % of the
+ *     training set, the paper's share (default 2 %, on the synthetic data 1,000)
+ * @param epochs backdoor training epochs (default {@value #REAL_EPOCHS})
  * @param learningRate backdoor training learning rate (default 0.1; 0.01 for WaNet, as the paper)
- * @param augment backdoor training augmentation: {@code flip} (default: horizontal flips only),
- *     {@code crop-flip} (the reference recipe: random crop with padding 4 and flips) or {@code none}
+ * @param augment backdoor training augmentation: {@code flip} (horizontal flips), {@code crop-flip}
+ *     (random crop with padding 4 and flips, the reference recipe) or {@code none} (default {@value
+ *     #REAL_AUGMENT}, on the synthetic data {@code flip})
  * @param tuneEpochs FST and FT epochs (default 10)
- * @param tuneLearningRate FST and FT learning rate (default 0.02)
- * @param alpha FST's alpha (default 0.02: the small CNN's head norm is large, and the paper's 0.2,
- *     tuned for ResNet-18, costs it most of its clean accuracy; see docs/lab.md)
+ * @param tuneLearningRate FST and FT learning rate (default 0.01, the paper's; on the synthetic
+ *     data 0.02)
+ * @param alpha FST's alpha (default 0.2, the paper's; on the synthetic data 0.02, see docs/lab.md)
  * @param methods the defenses to run, in order (default FT and FST; {@code all} on the command line
  *     runs every one of {@link Defenses#NAMES}; empty: only the backdoored model is measured)
  * @param seed the seed of everything (default 1)
@@ -43,6 +53,7 @@ import java.util.Locale;
  */
 public record LabOptions(
         String data,
+        boolean syntheticFallback,
         int syntheticTrain,
         int syntheticTest,
         String attack,
@@ -63,24 +74,32 @@ public record LabOptions(
         Path cache,
         boolean retrain) {
 
+    /** Backdoor training epochs of the main job. */
+    public static final int REAL_EPOCHS = 10;
+
+    /** Backdoor training augmentation of the main job on real data. */
+    public static final String REAL_AUGMENT = "flip";
+
     /** The usage text. */
     public static final String USAGE = String.join("\n",
-            "usage: BackdoorLab [options]",
-            "  --data SPEC          synthetic (default) | cifar10:DIR | gtsrb:DIR | folder:DIR",
+            "usage: BackdoorLab [options]   (defaults: Fashion-MNIST / synthetic fallback)",
+            "  --data SPEC          auto (default: fashion-mnist when installed, else synthetic) | fashion-mnist[:DIR]",
+            "                       | mnist:DIR | synthetic | cifar10:DIR | gtsrb:DIR | folder:DIR",
             "  --synthetic-train N  synthetic training images to generate (default 50000)",
             "  --synthetic-test N   synthetic test images to generate (default 10000)",
-            "  --attack NAME        " + String.join(" | ", Attacks.NAMES) + " (default badnet-grid)",
+            "  --attack NAME        " + String.join(" | ", Attacks.NAMES) + " (default badnet / badnet-grid)",
             "  --rate R             poisoning rate in (0, 1] (default 0.01)",
             "  --target K           target class (default 0)",
-            "  --model NAME         small-cnn (default) | resnet18 | preact-resnet18 | vgg19-bn",
-            "  --train N            backdoor training images, 0 = all (default 20000)",
-            "  --tune N             clean tuning images held out (default 1000)",
-            "  --epochs N           backdoor training epochs (default 10)",
+            "  --model NAME         small-cnn (default) | vgg-small | resnet18 | preact-resnet18 | vgg19-bn",
+            "  --train N            backdoor training images, 0 = all (default 0 / 20000)",
+            "  --tune N             clean tuning images held out, 0 = 2% of the training set (default 0 / 1000)",
+            "  --epochs N           backdoor training epochs (default " + REAL_EPOCHS + ")",
             "  --lr X               backdoor training learning rate (default 0.1; wanet 0.01)",
-            "  --augment A          backdoor training augmentation: flip (default) | crop-flip | none",
+            "  --augment A          backdoor training augmentation: flip | crop-flip | none (default " + REAL_AUGMENT
+                    + " / flip)",
             "  --tune-epochs N      FST/FT epochs (default 10)",
-            "  --tune-lr X          FST/FT learning rate (default 0.02)",
-            "  --alpha X            FST alpha (default 0.02; the paper's 0.2 is tuned for ResNet-18)",
+            "  --tune-lr X          FST/FT learning rate (default 0.01 / 0.02)",
+            "  --alpha X            FST alpha (default 0.2 / 0.02)",
             "  --methods LIST       defenses, comma-separated, or all: " + String.join(",", Defenses.NAMES),
             "                       (default FT,FST)",
             "  --seed N             seed (default 1)",
@@ -93,6 +112,7 @@ public record LabOptions(
      * Validates every setting.
      *
      * @param data see the record description
+     * @param syntheticFallback see the record description
      * @param syntheticTrain see the record description
      * @param syntheticTest see the record description
      * @param attack see the record description
@@ -122,7 +142,7 @@ public record LabOptions(
         Preconditions.checkArgument(rate > 0 && rate <= 1, "--rate must be in (0, 1] but was %s", rate);
         Preconditions.checkArgument(target >= 0, "--target must be >= 0 but was %s", target);
         Preconditions.checkArgument(train >= 0, "--train must be >= 0 but was %s", train);
-        Preconditions.checkArgument(tune >= 1, "--tune must be >= 1 but was %s", tune);
+        Preconditions.checkArgument(tune >= 0, "--tune must be >= 0 but was %s", tune);
         Preconditions.checkArgument(epochs >= 1, "--epochs must be >= 1 but was %s", epochs);
         Preconditions.checkArgument(learningRate > 0, "--lr must be > 0 but was %s", learningRate);
         Preconditions.checkArgument(augment.equals("flip") || augment.equals("crop-flip") || augment.equals("none"),
@@ -135,6 +155,18 @@ public record LabOptions(
                     method, String.join(",", Defenses.NAMES));
         }
         methods = List.copyOf(methods);
+    }
+
+    /**
+     * Returns the number of tuning images for a training set: {@link #tune()}, or 2 % of the
+     * training set (at least one per class) when it is 0.
+     *
+     * @param trainingSetSize the images of the data's training set
+     * @param classes the number of classes
+     * @return the tuning set's size
+     */
+    public int tuneCount(int trainingSetSize, int classes) {
+        return tune > 0 ? tune : Math.max(classes, (int) Math.round(0.02 * trainingSetSize));
     }
 
     /**
@@ -175,10 +207,9 @@ public record LabOptions(
                 continue;
             }
             if (flag.equals("--smoke")) {
+                p.smoke = true;
                 p.syntheticTrain = 2400;
                 p.syntheticTest = 500;
-                p.train = 0;
-                p.tune = 200;
                 p.epochs = 4;
                 p.tuneEpochs = 4;
                 continue;
@@ -212,32 +243,58 @@ public record LabOptions(
                 throw new IllegalArgumentException(flag + " needs a number but got '" + value + "'", e);
             }
         }
-        double lr = p.learningRate != null ? p.learningRate : "wanet".equals(p.attack) ? 0.01 : 0.1;
-        return new LabOptions(p.data, p.syntheticTrain, p.syntheticTest, p.attack, p.rate, p.target, p.model, p.train,
-                p.tune, p.epochs, lr, p.augment, p.tuneEpochs, p.tuneLearningRate, p.alpha, p.methods, p.seed, p.device, p.cache, p.retrain);
+        return p.resolve();
     }
 
-    /** Mutable defaults while parsing. */
+    /**
+     * Mutable settings while parsing. Options left unset ({@code null}) take the defaults of the
+     * data: the main job on Fashion-MNIST (the paper's protocol and FST settings) or on the
+     * synthetic fallback (the earlier lab's sizes and settings, see {@link #USAGE}).
+     */
     private static final class Parser {
-        String data = "synthetic";
+        String data = "auto";
         int syntheticTrain = 50_000;
         int syntheticTest = 10_000;
-        String attack = "badnet-grid";
+        String attack;
         double rate = 0.01;
         int target = 0;
         Architecture model = Architecture.SMALL_CNN;
-        int train = 20_000;
-        int tune = 1_000;
-        int epochs = 10;
+        Integer train;
+        Integer tune;
+        Integer epochs;
         Double learningRate;
-        String augment = "flip";
-        int tuneEpochs = 10;
-        double tuneLearningRate = 0.02;
-        double alpha = 0.02;
+        String augment;
+        Integer tuneEpochs;
+        Double tuneLearningRate;
+        Double alpha;
         List<String> methods = List.of("FT", "FST");
         long seed = 1;
         Device device;
         Path cache = Path.of(".fst-lab");
         boolean retrain;
+        boolean smoke;
+
+        LabOptions resolve() {
+            boolean auto = data.equals("auto");
+            String source = auto ? (java.nio.file.Files.isDirectory(IdxDataset.FASHION_MNIST_DIR) ? "fashion-mnist"
+                    : "synthetic") : data;
+            boolean real = !source.equals("synthetic");
+            if (smoke) {
+                train = train != null ? train : real ? 2400 : 0;
+                tune = tune != null ? tune : real ? 0 : 200;
+            }
+            String a = attack != null ? attack : real ? "badnet" : "badnet-grid";
+            double lr = learningRate != null ? learningRate : "wanet".equals(a) ? 0.01 : 0.1;
+            return new LabOptions(source, auto && !real, syntheticTrain, syntheticTest, a, rate, target, model,
+                    train != null ? train : real ? 0 : 20_000,
+                    tune != null ? tune : real ? 0 : 1_000,
+                    epochs != null ? epochs : REAL_EPOCHS,
+                    lr,
+                    augment != null ? augment : real ? REAL_AUGMENT : "flip",
+                    tuneEpochs != null ? tuneEpochs : 10,
+                    tuneLearningRate != null ? tuneLearningRate : real ? 0.01 : 0.02,
+                    alpha != null ? alpha : real ? 0.2 : 0.02,
+                    methods, seed, device, cache, retrain);
+        }
     }
 }

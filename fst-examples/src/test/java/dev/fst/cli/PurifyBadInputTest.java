@@ -95,7 +95,7 @@ class PurifyBadInputTest {
                 "--out", out));
         cases.add(c("missing data folder", o, "does not exist", "--model", m, "--data", "folder:" + d.resolve("nope"),
                 "--out", out));
-        cases.add(c("unknown data kind", o, "--data must be folder:DIR, cifar10:DIR or gtsrb:DIR", "--model", m,
+        cases.add(c("unknown data kind", o, "--data must be folder:DIR, fashion-mnist[:DIR], mnist:DIR, cifar10:DIR or gtsrb:DIR", "--model", m,
                 "--data", "imagenet:" + d, "--out", out));
         cases.add(c("more classes than outputs", o, "the data has 5 classes [class0, class1, class2, class3, class4]"
                 + " but the model has only 4 outputs", "--model", m, "--data", "folder:" + d.resolve("five"), "--out",
@@ -106,7 +106,11 @@ class PurifyBadInputTest {
                 "--model", FIXTURES.resolve("fixed_size.pt"), "--data", DATA, "--out", out, "--size", "16"));
         cases.add(c("channels do not fit", o, "the model takes 1x28x28 images (its first convolution conv1.weight has 1"
                 + " input channel); the images are 3x32x32", "--model", FIXTURES.resolve("gray28.pt"), "--data", DATA,
-                "--out", out));
+                "--out", out, "--channels", "3"));
+        cases.add(c("channels option out of range", o, "--channels must be 1 or 3 but was 2", "--model", m, "--data",
+                DATA, "--out", out, "--channels", "2"));
+        cases.add(c("mean of the wrong length", o, "--mean needs one value for a 1-channel model", "--model", m,
+                "--data", DATA, "--out", out, "--channels", "1", "--mean", "0.5,0.5,0.5"));
         cases.add(c("unknown method", o, "unknown --method 'magic'; use one of fst, ft, lp", "--model", m, "--data",
                 DATA, "--out", out, "--method", "magic"));
         cases.add(c("head not found", o, "no head found: no Linear layer is named 'nothing'; candidates: [fc (4x64)]",
@@ -153,8 +157,8 @@ class PurifyBadInputTest {
                 DATA, "--out", out, "--alpha", "-0.5"));
         cases.add(c("alpha for another method", o, "--alpha applies to --method fst only", "--model", m, "--data",
                 DATA, "--out", out, "--method", "ft", "--alpha", "0.1"));
-        cases.add(c("two mean values", o, "--mean needs three comma-separated values", "--model", m, "--data", DATA,
-                "--out", out, "--mean", "0.5,0.5"));
+        cases.add(c("two mean values", o, "--mean needs three comma-separated values (R,G,B) for a 3-channel model",
+                "--model", m, "--data", DATA, "--out", out, "--mean", "0.5,0.5"));
         cases.add(c("gpu without one", o, "--device gpu: this build sees no GPU", "--model", m, "--data", DATA, "--out",
                 out, "--device", "gpu"));
         cases.add(c("unknown device", o, "unknown --device 'tpu'; use cpu, gpu or gpu:N", "--model", m, "--data", DATA,

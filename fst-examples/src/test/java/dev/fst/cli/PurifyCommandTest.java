@@ -62,7 +62,7 @@ class PurifyCommandTest {
         assertTrue(run.out().contains("| after FST |"), run.out());
 
         // the written file is plain TorchScript: DJL reloads it and measures what the report says
-        Preprocessing preprocessing = new Preprocessing(Preprocessing.CIFAR_MEAN, Preprocessing.CIFAR_STD, 32);
+        Preprocessing preprocessing = new Preprocessing(Preprocessing.CIFAR_MEAN, Preprocessing.CIFAR_STD, 3, 32);
         LabData data = ImageFolder.load(FIXTURES.resolve("clean"), 32);
         try (Model reloaded = TorchScriptModels.load(out, Device.cpu());
                 NDManager manager = NDManager.newBaseManager("PyTorch")) {
@@ -75,6 +75,29 @@ class PurifyCommandTest {
         Run again = purify("--model", MODEL.toString(), "--data", DATA, "--out", out.toString(), "--epochs", "1");
         assertEquals(2, again.code());
         assertTrue(again.err().contains("already exists; use --force"), again.err());
+    }
+
+    @Test
+    void grayscaleModel_takesItsChannelsAndSizeFromTheModel_andPurifiesEndToEnd(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("gray.pt");
+        Run run = purify("--model", FIXTURES.resolve("gray28.pt").toString(), "--data", DATA, "--out", out.toString(),
+                "--epochs", "2", "--trigger", "badnet");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.err().contains("purify: warning: 320 of 320 images were RGB and were converted to grayscale"),
+                run.err());
+        assertTrue(run.err().contains("purify: warning: 320 of 320 images were resized to 28x28"), run.err());
+        JsonObject report = JsonParser.parseString(Files.readString(dir.resolve("gray.json"))).getAsJsonObject();
+        JsonObject pre = report.getAsJsonObject("preprocessing");
+        assertEquals(1, pre.get("channels").getAsInt());
+        assertEquals(28, pre.get("size").getAsInt());
+        assertEquals("[0.286]", pre.get("mean").toString(), "Fashion-MNIST's statistics for a grayscale model");
+        try (Model reloaded = TorchScriptModels.load(out, Device.cpu())) {
+            assertEquals(new ai.djl.ndarray.types.Shape(1, 4), new ModelInput(reloaded).outputShape(1, 28));
+        }
+        Run rgb = purify("--model", FIXTURES.resolve("gray28.pt").toString(), "--data", DATA, "--out",
+                dir.resolve("x.pt").toString(), "--channels", "3", "--epochs", "1");
+        assertEquals(2, rgb.code());
+        assertTrue(rgb.err().contains("the model takes 1x28x28 images"), rgb.err());
     }
 
     @Test

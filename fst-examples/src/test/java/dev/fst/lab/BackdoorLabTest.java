@@ -17,7 +17,7 @@ class BackdoorLabTest {
 
     @Test
     void smokeRun_printsBeforeAfterTable_andReusesTheTrainedModel(@TempDir Path dir) throws IOException {
-        String[] args = {"--smoke", "--cache", dir.toString()};
+        String[] args = {"--smoke", "--data", "synthetic", "--cache", dir.toString()};
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         BackdoorLab.Report first = BackdoorLab.run(LabOptions.parse(args), new PrintStream(log, true));
         String table = first.table();
@@ -37,7 +37,7 @@ class BackdoorLabTest {
     @Test
     void smokeRun_everyDefense_runsFromTheSameInterface_andReportsCleanAccuracyAndAsr(@TempDir Path dir)
             throws IOException {
-        String[] args = {"--smoke", "--synthetic-train", "700", "--synthetic-test", "200", "--train", "500",
+        String[] args = {"--smoke", "--data", "synthetic", "--synthetic-train", "700", "--synthetic-test", "200", "--train", "500",
             "--tune", "100", "--epochs", "1", "--cache", dir.toString(), "--methods", "all", "--tune-epochs", "2"};
         BackdoorLab.Report report = BackdoorLab.run(LabOptions.parse(args), new PrintStream(new ByteArrayOutputStream()));
         System.out.println(report.table());
@@ -54,7 +54,7 @@ class BackdoorLabTest {
     @Test
     void failingDefense_isReportedAsARow_andTheOthersStillRun(@TempDir Path dir) throws IOException {
         // a tuning rate of 1e36 overflows the activations (BatchNorm variances of 1e70) to a NaN loss
-        String[] args = {"--smoke", "--synthetic-train", "700", "--synthetic-test", "200", "--train", "500",
+        String[] args = {"--smoke", "--data", "synthetic", "--synthetic-train", "700", "--synthetic-test", "200", "--train", "500",
             "--tune", "100", "--epochs", "1", "--cache", dir.toString(), "--methods", "FT,FST",
             "--tune-epochs", "2", "--tune-lr", "1e36"};
         ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -66,6 +66,46 @@ class BackdoorLabTest {
         }
         assertTrue(report.table().contains("| FT | failed: FT failed in epoch"), report.table());
         assertTrue(log.toString().contains("FST failed: "), log.toString());
+    }
+
+    @Test
+    void smokeRun_onATinyIdxDataset_printsTheTable_andTwoRunsPrintTheSameNumbers(@TempDir Path dir)
+            throws IOException {
+        Path data = java.nio.file.Files.createDirectories(dir.resolve("idx"));
+        dev.fst.lab.data.IdxFixtures.write(data, 1000, 200, 5);
+        List<List<Object>> tables = new java.util.ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            String[] args = {"--smoke", "--data", "fashion-mnist:" + data, "--cache", dir.resolve("cache" + run).toString(),
+                "--train", "0", "--epochs", "2", "--tune-epochs", "2"};
+            LabOptions options = LabOptions.parse(args);
+            assertEquals("badnet", options.attack(), "the main job's attack on real data");
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            BackdoorLab.Report report = BackdoorLab.run(options, new PrintStream(log, true));
+            assertTrue(log.toString().contains("tuning set (held out, clean) 20 images"), "2 % of 1,000: " + log);
+            String table = report.table();
+            assertTrue(table.contains("| none (backdoored) |") && table.contains("| FT |") && table.contains("| FST |"),
+                    table);
+            List<Object> numbers = new java.util.ArrayList<>();
+            for (BackdoorLab.Row row : report.rows()) {
+                numbers.add(row.defense() + " " + row.cleanAccuracy() + " " + row.attackSuccessRate());
+            }
+            tables.add(numbers);
+        }
+        assertEquals(tables.get(0), tables.get(1), "same seed, same machine, same threads: the same numbers");
+    }
+
+    @Test
+    void autoData_fallsBackToTheSyntheticImages_withABanner_whenFashionMnistIsMissing(@TempDir Path dir) {
+        LabOptions options = LabOptions.parse(new String[0]);
+        boolean installed = java.nio.file.Files.isDirectory(dev.fst.lab.data.IdxDataset.FASHION_MNIST_DIR);
+        assertEquals(installed ? "fashion-mnist" : "synthetic", options.data());
+        assertEquals(!installed, options.syntheticFallback());
+        assertEquals(installed ? "badnet" : "badnet-grid", options.attack());
+        LabOptions synthetic = LabOptions.parse(new String[] {"--data", "synthetic"});
+        assertFalse(synthetic.syntheticFallback(), "asked for, not fallen back to");
+        assertEquals(0.02, synthetic.alpha());
+        assertEquals(0.2, LabOptions.parse(new String[] {"--data", "fashion-mnist:" + dir}).alpha());
+        assertTrue(BackdoorLab.SYNTHETIC_BANNER.contains("apt-get install dataset-fashion-mnist"));
     }
 
     @Test

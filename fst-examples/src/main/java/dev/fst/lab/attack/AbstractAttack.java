@@ -54,7 +54,7 @@ public abstract class AbstractAttack implements Attack {
     /**
      * Applies the test-time trigger to one image.
      *
-     * @param image HWC values 0..255; not modified
+     * @param image HWC values 0..255, any channel count (3 RGB, 1 gray); not modified
      * @param height image height
      * @param width image width
      * @return the triggered image, HWC, on the 0..255 scale (clipped and truncated by the caller)
@@ -218,10 +218,22 @@ public abstract class AbstractAttack implements Attack {
         return Arrays.stream(image).asDoubleStream().toArray();
     }
 
+    /**
+     * Returns the channels per pixel of an HWC image.
+     *
+     * @param image HWC values
+     * @param height image height
+     * @param width image width
+     * @return {@code image.length / (height * width)}: 3 for RGB, 1 for grayscale
+     */
+    protected static int channels(int[] image, int height, int width) {
+        return image.length / (height * width);
+    }
+
     /** A seeded full-image pattern of uniform noise, 0..255, HWC. */
-    static double[] noisePattern(int height, int width, long seed) {
+    static double[] noisePattern(int height, int width, int channels, long seed) {
         Random random = new Random(seed);
-        double[] pattern = new double[height * width * 3];
+        double[] pattern = new double[height * width * channels];
         for (int i = 0; i < pattern.length; i++) {
             pattern[i] = random.nextInt(256);
         }

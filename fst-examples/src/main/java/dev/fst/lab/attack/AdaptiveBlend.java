@@ -63,7 +63,7 @@ public final class AdaptiveBlend extends AbstractAttack {
         this.side = side;
         this.maskRate = maskRate;
         this.coverRatio = coverRatio;
-        this.patterns = new SizeMemo<>((h, w) -> noisePattern(h, w, patternSeed));
+        this.patterns = new SizeMemo<>((h, w, c) -> noisePattern(h, w, c, patternSeed));
     }
 
     /**
@@ -74,7 +74,7 @@ public final class AdaptiveBlend extends AbstractAttack {
      * @return HWC values 0..255
      */
     public double[] pattern(int height, int width) {
-        return patterns.get(height, width).clone();
+        return patterns.get(height, width, 3).clone();
     }
 
     /**
@@ -108,14 +108,15 @@ public final class AdaptiveBlend extends AbstractAttack {
      * @return the blended image
      */
     public double[] blend(int[] image, int height, int width, boolean[] keep) {
-        double[] pattern = patterns.get(height, width);
+        int channels = channels(image, height, width);
+        double[] pattern = patterns.get(height, width, channels);
         double[] out = new double[image.length];
         for (int r = 0; r < height; r++) {
             for (int c = 0; c < width; c++) {
                 int piece = (r * side / height) * side + c * side / width;
                 boolean on = keep == null || keep[piece];
-                for (int ch = 0; ch < 3; ch++) {
-                    int k = (r * width + c) * 3 + ch;
+                for (int ch = 0; ch < channels; ch++) {
+                    int k = (r * width + c) * channels + ch;
                     out[k] = on ? image[k] + alpha * (pattern[k] - image[k]) : image[k];
                 }
             }

@@ -2,7 +2,8 @@ package dev.fst.lab.attack;
 
 /**
  * BadNet (Gu et al. 2017) as configured in the FST reference: a 3x3 patch in the bottom-right
- * corner (the last three rows and columns, no margin) replaces the pixels under it; dirty-label.
+ * corner (the last three rows and columns, no margin) replaces the pixels under it, in every
+ * channel (RGB or gray); dirty-label.
  *
  * <p>{@link Patch#WHITE} is the reference configuration's trigger image (all 255);
  * {@link Patch#GRID} its checkerboard variant, the one the FST paper describes: 255 where {@code
@@ -49,10 +50,11 @@ public final class BadNet extends AbstractAttack {
     @Override
     protected double[] trigger(int[] image, int height, int width) {
         double[] out = toDouble(image);
+        int channels = channels(image, height, width);
         for (int i = 0; i < PATCH; i++) {
             for (int j = 0; j < PATCH; j++) {
-                int base = ((height - PATCH + i) * width + (width - PATCH + j)) * 3;
-                for (int c = 0; c < 3; c++) {
+                int base = ((height - PATCH + i) * width + (width - PATCH + j)) * channels;
+                for (int c = 0; c < channels; c++) {
                     out[base + c] = patchValue(i, j);
                 }
             }

@@ -40,23 +40,36 @@ public final class Blended extends AbstractAttack {
             throw new IllegalArgumentException("blend ratio must be in (0, 1] but was " + ratio);
         }
         this.ratio = ratio;
-        this.patterns = new SizeMemo<>((h, w) -> noisePattern(h, w, patternSeed));
+        this.patterns = new SizeMemo<>((h, w, c) -> noisePattern(h, w, c, patternSeed));
     }
 
     /**
-     * Returns the pattern for an image size.
+     * Returns the pattern for an RGB image size.
      *
      * @param height image height
      * @param width image width
      * @return HWC values 0..255
      */
     public double[] pattern(int height, int width) {
-        return patterns.get(height, width).clone();
+        return pattern(height, width, 3);
+    }
+
+    /**
+     * Returns the pattern for an image shape: seeded uniform noise with one value per pixel and
+     * channel (a grayscale pattern for grayscale images).
+     *
+     * @param height image height
+     * @param width image width
+     * @param channels channels per pixel
+     * @return HWC values 0..255
+     */
+    public double[] pattern(int height, int width, int channels) {
+        return patterns.get(height, width, channels).clone();
     }
 
     @Override
     protected double[] trigger(int[] image, int height, int width) {
-        double[] pattern = patterns.get(height, width);
+        double[] pattern = patterns.get(height, width, channels(image, height, width));
         double[] out = new double[image.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = (1 - ratio) * image[i] + ratio * pattern[i];

@@ -95,6 +95,7 @@ public final class LabelConsistent extends AbstractAttack {
     @Override
     protected double[] trigger(int[] image, int height, int width) {
         double[] out = toDouble(image);
+        int channels = channels(image, height, width);
         for (int corner = 0; corner < 4; corner++) {
             boolean bottom = corner >= 2;
             boolean right = corner % 2 == 1;
@@ -102,8 +103,8 @@ public final class LabelConsistent extends AbstractAttack {
                 for (int j = 0; j < 3; j++) {
                     int r = bottom ? height - 3 + i : i;
                     int c = right ? width - 3 + j : j;
-                    for (int ch = 0; ch < 3; ch++) {
-                        out[(r * width + c) * 3 + ch] = white(i, j, right) ? 255 : 0;
+                    for (int ch = 0; ch < channels; ch++) {
+                        out[(r * width + c) * channels + ch] = white(i, j, right) ? 255 : 0;
                     }
                 }
             }
@@ -129,6 +130,7 @@ public final class LabelConsistent extends AbstractAttack {
     private List<double[]> perturb(LabeledImages train, int[] indices) {
         int h = train.height();
         int w = train.width();
+        int channels = train.channels();
         int n = indices.length;
         LabeledImages selected = train.select(indices);
         float[] result;
@@ -159,11 +161,11 @@ public final class LabelConsistent extends AbstractAttack {
         }
         List<double[]> out = new ArrayList<>(n);
         for (int k = 0; k < n; k++) {
-            double[] image = new double[h * w * 3];
+            double[] image = new double[h * w * channels];
             for (int p = 0; p < h * w; p++) {
-                for (int c = 0; c < 3; c++) {
+                for (int c = 0; c < channels; c++) {
                     // the small offset keeps float round-off from truncating an unchanged value one level down
-                    image[p * 3 + c] = result[((k * 3 + c) * h * w) + p] * 255.0 + 1e-3;
+                    image[p * channels + c] = result[((k * channels + c) * h * w) + p] * 255.0 + 1e-3;
                 }
             }
             out.add(image);

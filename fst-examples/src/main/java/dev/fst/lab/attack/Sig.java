@@ -56,11 +56,12 @@ public final class Sig extends AbstractAttack {
     @Override
     protected double[] trigger(int[] image, int height, int width) {
         double[] out = new double[image.length];
+        int channels = channels(image, height, width);
         for (int r = 0; r < height; r++) {
             for (int j = 0; j < width; j++) {
                 double s = signal(j, width);
-                for (int c = 0; c < 3; c++) {
-                    int k = (r * width + j) * 3 + c;
+                for (int c = 0; c < channels; c++) {
+                    int k = (r * width + j) * channels + c;
                     out[k] = image[k] + s;
                 }
             }

@@ -1,29 +1,35 @@
 package dev.fst.lab.attack;
 
-import java.util.function.BiFunction;
 
 /**
- * Remembers a value computed for one image size (a trigger pattern, a warp grid), so that a set of
- * same-sized images computes it once rather than once per image. Thread-safe.
+ * Remembers a value computed for one image shape (a trigger pattern, a warp grid), so that a set
+ * of same-shaped images computes it once rather than once per image. Thread-safe.
  *
  * @param <T> the remembered value; callers must not modify it
  */
 final class SizeMemo<T> {
 
-    private final BiFunction<Integer, Integer, T> compute;
+    /** Computes the value for a shape. */
+    interface Compute<T> {
+        T apply(int height, int width, int channels);
+    }
+
+    private final Compute<T> compute;
     private int height = -1;
     private int width = -1;
+    private int channels = -1;
     private T value;
 
-    SizeMemo(BiFunction<Integer, Integer, T> compute) {
+    SizeMemo(Compute<T> compute) {
         this.compute = compute;
     }
 
-    synchronized T get(int height, int width) {
-        if (value == null || height != this.height || width != this.width) {
-            value = compute.apply(height, width);
+    synchronized T get(int height, int width, int channels) {
+        if (value == null || height != this.height || width != this.width || channels != this.channels) {
+            value = compute.apply(height, width, channels);
             this.height = height;
             this.width = width;
+            this.channels = channels;
         }
         return value;
     }

@@ -35,7 +35,7 @@ public final class WaNet extends AbstractAttack {
     private final double strength;
     private final double crossRatio;
     private final long fieldSeed;
-    private final SizeMemo<double[][][]> grids = new SizeMemo<>(this::computeWarpGrid);
+    private final SizeMemo<double[][][]> grids = new SizeMemo<>((h, w, c) -> computeWarpGrid(h, w));
 
     /**
      * Creates the attack with the reference settings.
@@ -76,7 +76,7 @@ public final class WaNet extends AbstractAttack {
      * @return the grid
      */
     public double[][][] warpGrid(int height, int width) {
-        double[][][] grid = grids.get(height, width);
+        double[][][] grid = grids.get(height, width, 1);
         double[][][] copy = new double[height][width][];
         for (int i = 0; i < height; i++) {
             for (int j = 0; j < width; j++) {
@@ -114,7 +114,7 @@ public final class WaNet extends AbstractAttack {
 
     @Override
     protected double[] trigger(int[] image, int height, int width) {
-        return sample(image, height, width, grids.get(height, width));
+        return sample(image, height, width, grids.get(height, width, 1));
     }
 
     @Override
@@ -137,6 +137,7 @@ public final class WaNet extends AbstractAttack {
     /** Bilinear grid sampling, align corners, zero padding. */
     static double[] sample(int[] image, int height, int width, double[][][] grid) {
         double[] out = new double[image.length];
+        int channels = channels(image, height, width);
         for (int i = 0; i < height; i++) {
             for (int j = 0; j < width; j++) {
                 double x = (grid[i][j][0] + 1) / 2 * (width - 1);
@@ -145,20 +146,20 @@ public final class WaNet extends AbstractAttack {
                 int y0 = (int) Math.floor(y);
                 double fx = x - x0;
                 double fy = y - y0;
-                for (int c = 0; c < 3; c++) {
-                    double v = at(image, height, width, y0, x0, c) * (1 - fx) * (1 - fy)
-                            + at(image, height, width, y0, x0 + 1, c) * fx * (1 - fy)
-                            + at(image, height, width, y0 + 1, x0, c) * (1 - fx) * fy
-                            + at(image, height, width, y0 + 1, x0 + 1, c) * fx * fy;
-                    out[(i * width + j) * 3 + c] = v;
+                for (int c = 0; c < channels; c++) {
+                    double v = at(image, height, width, channels, y0, x0, c) * (1 - fx) * (1 - fy)
+                            + at(image, height, width, channels, y0, x0 + 1, c) * fx * (1 - fy)
+                            + at(image, height, width, channels, y0 + 1, x0, c) * (1 - fx) * fy
+                            + at(image, height, width, channels, y0 + 1, x0 + 1, c) * fx * fy;
+                    out[(i * width + j) * channels + c] = v;
                 }
             }
         }
         return out;
     }
 
-    private static double at(int[] image, int height, int width, int r, int c, int ch) {
-        return r < 0 || c < 0 || r >= height || c >= width ? 0 : image[(r * width + c) * 3 + ch];
+    private static double at(int[] image, int height, int width, int channels, int r, int c, int ch) {
+        return r < 0 || c < 0 || r >= height || c >= width ? 0 : image[(r * width + c) * channels + ch];
     }
 
     /** Bicubic upsampling (a = -0.75, align corners, border clamp), divided by {@code divisor}. */

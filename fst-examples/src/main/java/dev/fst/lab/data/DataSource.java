@@ -10,10 +10,17 @@ import java.nio.file.Path;
  *   <li>{@code synthetic} (default): {@link SyntheticCifar} with the given sizes and seed;
  *   <li>{@code cifar10:DIR}: {@link Cifar10Binary};
  *   <li>{@code gtsrb:DIR}: {@link Gtsrb};
- *   <li>{@code folder:DIR}: {@link ImageFolder}, resized to 32x32.
+ *   <li>{@code folder:DIR}: {@link ImageFolder}, resized to 32x32;
+ *   <li>{@code fashion-mnist[:DIR]}: {@link IdxDataset#fashionMnist}, by default from {@link
+ *       IdxDataset#FASHION_MNIST_DIR} (Debian's {@code dataset-fashion-mnist});
+ *   <li>{@code mnist:DIR}: {@link IdxDataset#mnist}.
  * </ul>
  */
 public final class DataSource {
+
+    /** The kinds of {@code --data} that name a folder (all but {@code synthetic}). */
+    private static final java.util.List<String> KINDS =
+            java.util.List.of("cifar10", "gtsrb", "folder", "fashion-mnist", "mnist");
 
     private DataSource() {}
 
@@ -35,9 +42,12 @@ public final class DataSource {
         int colon = spec.indexOf(':');
         String kind = colon < 0 ? spec : spec.substring(0, colon);
         String dir = colon < 0 ? "" : spec.substring(colon + 1);
-        if (!kind.equals("cifar10") && !kind.equals("gtsrb") && !kind.equals("folder")) {
+        if (!KINDS.contains(kind)) {
             throw new IllegalArgumentException("unknown --data '" + spec
-                    + "'; use synthetic, cifar10:DIR, gtsrb:DIR or folder:DIR");
+                    + "'; use synthetic, fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, gtsrb:DIR or folder:DIR");
+        }
+        if (kind.equals("fashion-mnist") && dir.isBlank()) {
+            return IdxDataset.fashionMnist(IdxDataset.FASHION_MNIST_DIR);
         }
         if (dir.isBlank()) {
             throw new IllegalArgumentException("--data " + kind + " needs a directory: " + kind + ":DIR");
@@ -46,6 +56,8 @@ public final class DataSource {
         return switch (kind) {
             case "cifar10" -> Cifar10Binary.load(path);
             case "gtsrb" -> Gtsrb.load(path);
+            case "fashion-mnist" -> IdxDataset.fashionMnist(path);
+            case "mnist" -> IdxDataset.mnist(path);
             default -> ImageFolder.load(path, 32);
         };
     }

@@ -142,12 +142,35 @@ public final class ImageFolder {
      * @throws IOException naming an unreadable file
      */
     public LabData decodeSplit(int size, ImageConversions conversions) throws IOException {
+        return decodeSplit(size, LabeledImages.CHANNELS, conversions);
+    }
+
+    /**
+     * Decodes the train and test sets with a channel count.
+     *
+     * @param size the side images are resized to, {@code >= 8}
+     * @param channels 1 (images are made grayscale) or 3 (RGB)
+     * @param conversions counts what decoding changed
+     * @return train and test sets
+     * @throws IOException naming an unreadable file
+     */
+    public LabData decodeSplit(int size, int channels, ImageConversions conversions) throws IOException {
         checkSize(size);
         conversions.skipped(skippedFiles);
         String trainName = presplit ? root.resolve("train").toString() : root + " (training split)";
         String testName = presplit ? root.resolve("test").toString() : root + " (held-out split)";
-        return new LabData("folder:" + root, train.decode(size, classNames, trainName, conversions),
-                test.decode(size, classNames, testName, conversions));
+        return new LabData("folder:" + root, train.decode(size, channels, classNames, trainName, conversions),
+                test.decode(size, channels, classNames, testName, conversions));
+    }
+
+    /**
+     * Returns the most common image size in the folder, read from the files' headers.
+     *
+     * @return {height, width}
+     * @throws IOException naming a file whose header cannot be read
+     */
+    public int[] commonSize() throws IOException {
+        return train.concat(test).commonSize();
     }
 
     /**
@@ -159,9 +182,22 @@ public final class ImageFolder {
      * @throws IOException naming an unreadable file
      */
     public LabeledImages decodeAll(int size, ImageConversions conversions) throws IOException {
+        return decodeAll(size, LabeledImages.CHANNELS, conversions);
+    }
+
+    /**
+     * Decodes every image of the folder as one set with a channel count.
+     *
+     * @param size the side images are resized to, {@code >= 8}
+     * @param channels 1 (images are made grayscale) or 3 (RGB)
+     * @param conversions counts what decoding changed
+     * @return all images
+     * @throws IOException naming an unreadable file
+     */
+    public LabeledImages decodeAll(int size, int channels, ImageConversions conversions) throws IOException {
         checkSize(size);
         conversions.skipped(skippedFiles);
-        return train.concat(test).decode(size, classNames, root.toString(), conversions);
+        return train.concat(test).decode(size, channels, classNames, root.toString(), conversions);
     }
 
     private static void checkSize(int size) {

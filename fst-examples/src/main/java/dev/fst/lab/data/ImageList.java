@@ -51,13 +51,36 @@ final class ImageList {
         return all;
     }
 
+    /**
+     * Returns the most common image size among the files, read from their headers.
+     *
+     * @return {height, width}
+     * @throws IOException naming a file whose header cannot be read
+     */
+    int[] commonSize() throws IOException {
+        java.util.Map<java.util.List<Integer>, Integer> counts = new java.util.HashMap<>();
+        for (Path file : files) {
+            int[] hw = Raster.readSize(file);
+            counts.merge(java.util.List.of(hw[0], hw[1]), 1, Integer::sum);
+        }
+        java.util.List<Integer> best = counts.entrySet().stream()
+                .max(java.util.Map.Entry.<java.util.List<Integer>, Integer>comparingByValue())
+                .map(java.util.Map.Entry::getKey).orElse(java.util.List.of(32, 32));
+        return new int[] {best.get(0), best.get(1)};
+    }
+
     /** Decodes every file as RGB of {@code size x size}, counting what was changed. */
     LabeledImages decode(int size, List<String> classNames, String what, ImageConversions conversions)
             throws IOException {
+        return decode(size, LabeledImages.CHANNELS, classNames, what, conversions);
+    }
+
+    /** Decodes every file with {@code channels} channels at {@code size x size}, counting what was changed. */
+    LabeledImages decode(int size, int channels, List<String> classNames, String what,
+            ImageConversions conversions) throws IOException {
         if (files.isEmpty()) {
             throw new IOException(what + " holds no images");
         }
-        int channels = LabeledImages.CHANNELS;
         int bytes = size * size * channels;
         byte[] pixels = new byte[Math.multiplyExact(files.size(), bytes)];
         int[] ys = new int[files.size()];
@@ -70,7 +93,7 @@ final class ImageList {
             }
             ys[i] = labels.get(i);
         }
-        return LabeledImages.wrap(pixels, ys, size, size, classNames);
+        return LabeledImages.wrap(pixels, ys, size, size, channels, classNames);
     }
 
     /** Decodes every file as RGB of {@code size x size}. */

@@ -11,32 +11,35 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Labelled RGB images stored as the raw bytes real datasets ship: 8-bit values, height x width x
- * channel (HWC) order, all images the same size. Attacks work on this form, clipping and truncating
- * to 0..255 as the reference pipeline does; {@link #toDataset} turns it into the (C, H, W) floats in
- * [0, 1] the models read. Instances are immutable.
+ * Labelled images stored as the raw bytes real datasets ship: 8-bit values, height x width x
+ * channel (HWC) order, all images the same size and channel count (3 for RGB, 1 for grayscale).
+ * Attacks work on this form, clipping and truncating to 0..255 as the reference pipeline does;
+ * {@link #toDataset} turns it into the (C, H, W) floats in [0, 1] the models read. Instances are
+ * immutable.
  */
 public final class LabeledImages {
 
-    /** Channels per pixel: always RGB. */
+    /** Channels per pixel of an RGB set, the default of {@link #of(byte[], int[], int, int, List)}. */
     public static final int CHANNELS = 3;
 
     private final byte[] pixels;
     private final int[] labels;
     private final int height;
     private final int width;
+    private final int channels;
     private final ImmutableList<String> classNames;
 
-    private LabeledImages(byte[] pixels, int[] labels, int height, int width, List<String> classNames) {
+    private LabeledImages(byte[] pixels, int[] labels, int height, int width, int channels, List<String> classNames) {
         this.pixels = pixels;
         this.labels = labels;
         this.height = height;
         this.width = width;
+        this.channels = channels;
         this.classNames = ImmutableList.copyOf(classNames);
     }
 
     /**
-     * Creates a set from raw bytes; the arrays are copied.
+     * Creates an RGB set from raw bytes; the arrays are copied.
      *
      * @param pixels {@code labels.length * height * width * 3} bytes, image after image, HWC
      * @param labels class indices in {@code [0, classNames.size())}
@@ -47,21 +50,46 @@ public final class LabeledImages {
      * @throws IllegalArgumentException if the sizes disagree or a label is out of range
      */
     public static LabeledImages of(byte[] pixels, int[] labels, int height, int width, List<String> classNames) {
-        return wrap(pixels.clone(), labels.clone(), height, width, classNames);
+        return of(pixels, labels, height, width, CHANNELS, classNames);
+    }
+
+    /**
+     * Creates a set from raw bytes; the arrays are copied.
+     *
+     * @param pixels {@code labels.length * height * width * channels} bytes, image after image, HWC
+     * @param labels class indices in {@code [0, classNames.size())}
+     * @param height image height, {@code >= 1}
+     * @param width image width, {@code >= 1}
+     * @param channels channels per pixel, {@code >= 1} (1 gray, 3 RGB)
+     * @param classNames one name per class, at least 2
+     * @return the set
+     * @throws IllegalArgumentException if the sizes disagree or a label is out of range
+     */
+    public static LabeledImages of(byte[] pixels, int[] labels, int height, int width, int channels,
+            List<String> classNames) {
+        return wrap(pixels.clone(), labels.clone(), height, width, channels, classNames);
+    }
+
+    /** Creates an RGB set that takes ownership of the arrays (for code that built them). */
+    static LabeledImages wrap(byte[] pixels, int[] labels, int height, int width, List<String> classNames) {
+        return wrap(pixels, labels, height, width, CHANNELS, classNames);
     }
 
     /** Creates a set that takes ownership of the arrays (for code that built them). */
-    static LabeledImages wrap(byte[] pixels, int[] labels, int height, int width, List<String> classNames) {
+    static LabeledImages wrap(byte[] pixels, int[] labels, int height, int width, int channels,
+            List<String> classNames) {
         Preconditions.checkArgument(height >= 1 && width >= 1, "image size must be positive but was %sx%s", height, width);
+        Preconditions.checkArgument(channels >= 1, "images need at least one channel but had %s", channels);
         Preconditions.checkArgument(classNames.size() >= 2, "at least 2 classes are needed but got %s", classNames);
-        long expected = (long) labels.length * height * width * CHANNELS;
+        long expected = (long) labels.length * height * width * channels;
         Preconditions.checkArgument(pixels.length == expected,
-                "%s images of %sx%sx3 need %s bytes but got %s", labels.length, height, width, expected, pixels.length);
+                "%s images of %sx%sx%s need %s bytes but got %s", labels.length, height, width, channels, expected,
+                pixels.length);
         for (int i = 0; i < labels.length; i++) {
             Preconditions.checkArgument(labels[i] >= 0 && labels[i] < classNames.size(),
                     "label of image %s is %s, outside [0, %s)", i, labels[i], classNames.size());
         }
-        return new LabeledImages(pixels, labels, height, width, classNames);
+        return new LabeledImages(pixels, labels, height, width, channels, classNames);
     }
 
     /**
@@ -73,15 +101,45 @@ public final class LabeledImages {
      * @throws IllegalArgumentException if the sizes or classes differ
      */
     public static LabeledImages concat(LabeledImages first, LabeledImages second) {
-        Preconditions.checkArgument(first.height == second.height && first.width == second.width,
-                "cannot join images of %sx%s and %sx%s", first.height, first.width, second.height, second.width);
+        Preconditions.checkArgument(first.height == second.height && first.width == second.width
+                        && first.channels == second.channels, "cannot join images of %sx%sx%s and %sx%sx%s",
+                first.height, first.width, first.channels, second.height, second.width, second.channels);
         Preconditions.checkArgument(first.classNames.equals(second.classNames),
                 "cannot join sets with classes %s and %s", first.classNames, second.classNames);
         byte[] pixels = java.util.Arrays.copyOf(first.pixels, first.pixels.length + second.pixels.length);
         System.arraycopy(second.pixels, 0, pixels, first.pixels.length, second.pixels.length);
         int[] labels = java.util.Arrays.copyOf(first.labels, first.labels.length + second.labels.length);
         System.arraycopy(second.labels, 0, labels, first.labels.length, second.labels.length);
-        return new LabeledImages(pixels, labels, first.height, first.width, first.classNames);
+        return new LabeledImages(pixels, labels, first.height, first.width, first.channels, first.classNames);
+    }
+
+    /**
+     * Returns the set with another channel count and image size, counting the changes: gray to
+     * RGB repeats the value, RGB to gray takes the luma, sizes change by area averaging.
+     *
+     * @param targetChannels 1 or 3
+     * @param size the new height and width
+     * @param conversions counts what was changed
+     * @return this set when nothing changes, else a converted copy
+     */
+    public LabeledImages converted(int targetChannels, int size, ImageConversions conversions) {
+        if (targetChannels == channels && size == height && size == width) {
+            for (int i = 0; i < labels.length; i++) {
+                conversions.record(Raster.of(this, i), targetChannels, size);
+            }
+            return this;
+        }
+        int bytes = size * size * targetChannels;
+        byte[] out = new byte[Math.multiplyExact(labels.length, bytes)];
+        for (int i = 0; i < labels.length; i++) {
+            Raster original = Raster.of(this, i);
+            conversions.record(original, targetChannels, size);
+            int[] values = original.withChannels(targetChannels).resize(size, size).pixels();
+            for (int k = 0; k < bytes; k++) {
+                out[i * bytes + k] = (byte) values[k];
+            }
+        }
+        return new LabeledImages(out, labels.clone(), size, size, targetChannels, classNames);
     }
 
     /** @return the number of images */
@@ -99,9 +157,14 @@ public final class LabeledImages {
         return width;
     }
 
-    /** @return bytes per image, {@code height * width * 3} */
+    /** @return channels per pixel: 3 for RGB, 1 for grayscale */
+    public int channels() {
+        return channels;
+    }
+
+    /** @return bytes per image, {@code height * width * channels} */
     public int imageBytes() {
-        return height * width * CHANNELS;
+        return height * width * channels;
     }
 
     /** @return the class names, index = label */
@@ -149,11 +212,11 @@ public final class LabeledImages {
      * @param index image index
      * @param row row, 0 at the top
      * @param column column, 0 at the left
-     * @param channel 0 red, 1 green, 2 blue
+     * @param channel 0 red, 1 green, 2 blue; 0 for grayscale
      * @return the value 0..255
      */
     public int value(int index, int row, int column, int channel) {
-        return pixels[index * imageBytes() + (row * width + column) * CHANNELS + channel] & 0xFF;
+        return pixels[index * imageBytes() + (row * width + column) * channels + channel] & 0xFF;
     }
 
     /**
@@ -170,7 +233,7 @@ public final class LabeledImages {
             System.arraycopy(pixels, indices[i] * n, out, i * n, n);
             ys[i] = labels[indices[i]];
         }
-        return new LabeledImages(out, ys, height, width, classNames);
+        return new LabeledImages(out, ys, height, width, channels, classNames);
     }
 
     /**
@@ -206,7 +269,7 @@ public final class LabeledImages {
             }
             ys[replaced[k]] = newLabels[k];
         }
-        return wrap(out, ys, height, width, classNames);
+        return wrap(out, ys, height, width, channels, classNames);
     }
 
     /**
@@ -217,7 +280,7 @@ public final class LabeledImages {
      */
     public LabeledImages relabel(int[] newLabels) {
         Preconditions.checkArgument(newLabels.length == labels.length, "need %s labels but got %s", labels.length, newLabels.length);
-        return wrap(pixels, newLabels.clone(), height, width, classNames);
+        return wrap(pixels, newLabels.clone(), height, width, channels, classNames);
     }
 
     /**
@@ -234,7 +297,7 @@ public final class LabeledImages {
     }
 
     /**
-     * Copies the set into a DJL dataset of (3, H, W) float images in [0, 1] and integer labels.
+     * Copies the set into a DJL dataset of (C, H, W) float images in [0, 1] and integer labels.
      *
      * @param manager owns the dataset's arrays
      * @return a dataset in index order
@@ -246,7 +309,7 @@ public final class LabeledImages {
     }
 
     /**
-     * Copies the images into one (N, 3, H, W) float array with values in [0, 1].
+     * Copies the images into one (N, C, H, W) float array with values in [0, 1].
      *
      * @param manager owns the array
      * @return the images
@@ -256,18 +319,19 @@ public final class LabeledImages {
         int hw = height * width;
         float[] chw = new float[pixels.length];
         for (int img = 0; img < labels.length; img++) {
-            int base = img * hw * CHANNELS;
+            int base = img * hw * channels;
             for (int p = 0; p < hw; p++) {
-                for (int c = 0; c < CHANNELS; c++) {
-                    chw[base + c * hw + p] = (pixels[base + p * CHANNELS + c] & 0xFF) / 255f;
+                for (int c = 0; c < channels; c++) {
+                    chw[base + c * hw + p] = (pixels[base + p * channels + c] & 0xFF) / 255f;
                 }
             }
         }
-        return manager.create(chw, new Shape(labels.length, CHANNELS, height, width));
+        return manager.create(chw, new Shape(labels.length, channels, height, width));
     }
 
     @Override
     public String toString() {
-        return size() + " images " + height + "x" + width + " in " + classes() + " classes " + Arrays.toString(classCounts());
+        return size() + " images " + (channels == 1 ? "1x" : channels == CHANNELS ? "" : channels + "x") + height
+                + "x" + width + " in " + classes() + " classes " + Arrays.toString(classCounts());
     }
 }

@@ -84,6 +84,53 @@ record Raster(int height, int width, int channels, int[] pixels, boolean alphaDr
         return new Raster(h, w, channels, pixels, model.hasAlpha(), deep);
     }
 
+    /**
+     * Reads an image file's height and width from its header, without decoding the pixels.
+     *
+     * @param file a PPM or an image ImageIO reads
+     * @return {height, width}
+     * @throws IOException naming the file when its header cannot be read
+     */
+    static int[] readSize(Path file) throws IOException {
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".ppm")) {
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+                token(in, file);
+                int w = number(in, file, "width");
+                int h = number(in, file, "height");
+                return new int[] {h, w};
+            }
+        }
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new IOException(file + ": not an image ImageIO can decode (expected PNG, JPEG, BMP, GIF or PPM)");
+            }
+            javax.imageio.ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return new int[] {reader.getHeight(0), reader.getWidth(0)};
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof IOException io && io.getMessage() != null && io.getMessage().startsWith(file.toString())) {
+                throw io;
+            }
+            throw new IOException(file + ": cannot read the image's header: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Wraps one image of a {@link LabeledImages} set.
+     *
+     * @param images the set
+     * @param index the image
+     * @return the image as a raster (nothing dropped or reduced)
+     */
+    static Raster of(LabeledImages images, int index) {
+        return new Raster(images.height(), images.width(), images.channels(), images.image(index), false, false);
+    }
+
     /** Binary PPM: "P6", width, height, maxval (1..255), whitespace and # comments, then RGB bytes. */
     static Raster readPpm(Path file) throws IOException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {

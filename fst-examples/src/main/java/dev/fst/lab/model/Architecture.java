@@ -24,6 +24,10 @@ import java.util.stream.Collectors;
  *   <li>{@link #VGG19_BN}: torchvision's {@code vgg19_bn} on 32x32 inputs (the 1x1 feature map is
  *       replicated to 7x7 as its adaptive pool does) with the 3-Linear head 25088-4096-4096-C;
  *       139,622,218 parameters for 10 classes.
+ *   <li>{@link #VGG_SMALL}: a VGG-style network sized for 28x28 and 32x32 images on a CPU: three
+ *       stages of two 3x3 conv-BN-ReLU layers (32, 64, 128 filters) each ending in a 2x2 max-pool,
+ *       then VGG19-BN's head shape at a smaller width, Linear(256)-ReLU-Dropout-Linear(256)-ReLU-
+ *       Dropout-Linear(C): a three-Linear head; 617,226 parameters on 1x28x28 images, 10 classes.
  *   <li>{@link #SMALL_CNN}: four conv-BN-ReLU layers (32-64-64-128 filters) for fast CPU runs,
  *       {@code Linear(128, C)} head; 180,394 parameters for 10 classes.
  * </ul>
@@ -35,6 +39,8 @@ public enum Architecture {
     PREACT_RESNET18("preact-resnet18"),
     /** VGG19 with BatchNorm and its three-Linear head. */
     VGG19_BN("vgg19-bn"),
+    /** A small VGG-style network with a three-Linear head. */
+    VGG_SMALL("vgg-small"),
     /** The lab's small CNN. */
     SMALL_CNN("small-cnn");
 
@@ -85,6 +91,7 @@ public enum Architecture {
             case RESNET18 -> Networks.resnet18(classes);
             case PREACT_RESNET18 -> Networks.preactResnet18(classes);
             case VGG19_BN -> Networks.vgg19Bn(classes);
+            case VGG_SMALL -> Networks.vggSmall(classes);
             case SMALL_CNN -> Networks.smallCnn(classes);
         };
     }
@@ -111,14 +118,32 @@ public enum Architecture {
      * @return a new model; the caller closes it
      */
     public Model newModel(int classes, int imageSize, long seed, Device device) {
+        return newModel(classes, 3, imageSize, seed, device);
+    }
+
+    /**
+     * Builds the model for images of any channel count on a device and initialises its parameters
+     * from {@code seed}; the first convolution takes {@code channels} inputs.
+     *
+     * @param classes the number of classes, {@code >= 2}
+     * @param channels the images' channels, {@code >= 1} (1 for grayscale, 3 for RGB)
+     * @param imageSize the image height and width, {@code >= 8}
+     * @param seed the engine seed for the initial weights
+     * @param device the device, or {@code null} for DJL's default (a GPU when present)
+     * @return a new model; the caller closes it
+     */
+    public Model newModel(int classes, int channels, int imageSize, long seed, Device device) {
         if (imageSize < 8) {
             throw new IllegalArgumentException("imageSize must be >= 8 but was " + imageSize);
+        }
+        if (channels < 1) {
+            throw new IllegalArgumentException("channels must be >= 1 but was " + channels);
         }
         Block block = block(classes);
         Model model = Model.newInstance(id, device, "PyTorch");
         model.setBlock(block);
         Engine.getEngine("PyTorch").setRandomSeed((int) seed);
-        block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, imageSize, imageSize));
+        block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, channels, imageSize, imageSize));
         if (this != SMALL_CNN) {
             Networks.torchDefaultInit(block, model.getNDManager());
         }

@@ -112,6 +112,21 @@ final class Networks {
         return new SequentialBlock().add(features).add(head);
     }
 
+    static Block vggSmall(int classes) {
+        SequentialBlock features = new SequentialBlock();
+        for (int filters : new int[] {32, 64, 128}) {
+            features.add(conv3(filters, 1)).add(bn()).add(Activation.reluBlock())
+                    .add(conv3(filters, 1)).add(bn()).add(Activation.reluBlock())
+                    .add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
+        }
+        features.add(Blocks.batchFlattenBlock());
+        SequentialBlock head = new SequentialBlock()
+                .add(linear(256)).add(Activation.reluBlock()).add(Dropout.builder().optRate(0.5f).build())
+                .add(linear(256)).add(Activation.reluBlock()).add(Dropout.builder().optRate(0.5f).build())
+                .add(linear(classes));
+        return new SequentialBlock().add(features).add(head);
+    }
+
     static Block smallCnn(int classes) {
         SequentialBlock features = new SequentialBlock()
                 .add(conv3(32, 1)).add(bn()).add(Activation.reluBlock())

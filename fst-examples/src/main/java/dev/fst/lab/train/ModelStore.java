@@ -110,8 +110,23 @@ public final class ModelStore {
      * @throws UncheckedIOException if the weights cannot be read
      */
     public Model load(BackdoorRecord record, int classes, int imageSize, Device device) {
+        return load(record, classes, 3, imageSize, device);
+    }
+
+    /**
+     * Loads a saved model for images of any channel count.
+     *
+     * @param record the record from {@link #find}
+     * @param classes the number of classes
+     * @param channels the images' channels (1 gray, 3 RGB)
+     * @param imageSize the image side
+     * @param device the device, or {@code null} for DJL's default
+     * @return a new model with the saved weights; the caller closes it
+     * @throws UncheckedIOException if the weights cannot be read
+     */
+    public Model load(BackdoorRecord record, int classes, int channels, int imageSize, Device device) {
         Architecture architecture = Architecture.of(record.architecture());
-        Model model = architecture.newModel(classes, imageSize, 0, device);
+        Model model = architecture.newModel(classes, channels, imageSize, 0, device);
         try {
             model.load(root.resolve(record.key()), NAME);
         } catch (IOException | MalformedModelException e) {

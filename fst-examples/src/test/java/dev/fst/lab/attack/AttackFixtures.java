@@ -34,6 +34,18 @@ final class AttackFixtures {
         return LabeledImages.of(pixels, labels, 32, 32, CLASSES);
     }
 
+    /** {@code n} random grayscale 28x28 images (Fashion-MNIST's shape), labels cycling over 4 classes. */
+    static LabeledImages gray(int n, long seed) {
+        Random random = new Random(seed);
+        byte[] pixels = new byte[n * 28 * 28];
+        random.nextBytes(pixels);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % CLASSES.size();
+        }
+        return LabeledImages.of(pixels, labels, 28, 28, 1, CLASSES);
+    }
+
     static int index(int row, int column, int channel) {
         return (row * 32 + column) * 3 + channel;
     }

@@ -262,8 +262,10 @@ class LoadersTest {
 
     @Test
     void dataSource_badSpecs_areExplained() {
-        IllegalArgumentException kind = assertThrows(IllegalArgumentException.class, () -> DataSource.load("mnist:/x", 10, 10, 1));
-        assertTrue(kind.getMessage().contains("cifar10:DIR"), kind.getMessage());
+        IllegalArgumentException kind = assertThrows(IllegalArgumentException.class,
+                () -> DataSource.load("imagenet:/x", 10, 10, 1));
+        assertTrue(kind.getMessage().contains("fashion-mnist[:DIR], mnist:DIR") && kind.getMessage().contains("cifar10:DIR"),
+                kind.getMessage());
         IllegalArgumentException noDir = assertThrows(IllegalArgumentException.class, () -> DataSource.load("gtsrb:", 10, 10, 1));
         assertTrue(noDir.getMessage().contains("needs a directory"), noDir.getMessage());
     }

@@ -18,6 +18,32 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ArchitectureTest {
 
+    @org.junit.jupiter.api.Test
+    void grayscale28Model_isBuiltForOneChannel_andFstPurifiesIt() {
+        try (Model model = Architecture.SMALL_CNN.newModel(4, 1, 28, 3, ai.djl.Device.cpu());
+                NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            ClassifierHead head = HeadSelector.auto().select(model.getBlock());
+            float[] before = head.layers().get(0).weight().getArray().toFloatArray();
+            double norm = dev.fst.head.NormProjection.frobenius(head.layers().get(0).weight().getArray());
+            java.util.Random random = new java.util.Random(4);
+            byte[] pixels = new byte[64 * 28 * 28];
+            random.nextBytes(pixels);
+            int[] labels = new int[64];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = i % 4;
+            }
+            dev.fst.lab.data.LabeledImages images = dev.fst.lab.data.LabeledImages.of(pixels, labels, 28, 28, 1,
+                    java.util.List.of("a", "b", "c", "d"));
+            dev.fst.tuning.PurificationResult result = dev.fst.FeatureShiftTuner.builder().epochs(2).batchSize(16)
+                    .build().purify(model, images.toDataset(manager));
+            assertEquals("(1, 28, 28)", result.imageShape());
+            float[] after = head.layers().get(0).weight().getArray().toFloatArray();
+            assertTrue(!java.util.Arrays.equals(before, after), "the head was re-initialised and tuned");
+            assertEquals(norm, dev.fst.head.NormProjection.frobenius(head.layers().get(0).weight().getArray()), 1e-4,
+                    "projected back to the original norm");
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"resnet18, 11173962, 1", "preact-resnet18, 11171146, 1", "vgg19-bn, 139622218, 3", "small-cnn, 131754, 1"})
     void models_matchPyTorchSizes_andExposeFeaturesAndHead(String id, long parameters, int headLayers) {
