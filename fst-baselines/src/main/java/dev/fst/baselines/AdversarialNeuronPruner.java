@@ -1,13 +1,18 @@
 package dev.fst.baselines;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.SymbolBlock;
 import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
 import com.google.common.base.Preconditions;
 import dev.fst.eval.Rate;
 import dev.fst.head.ClassifierHead;
+import dev.fst.internal.EngineAdapter;
 import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.MiniBatch;
 import dev.fst.tuning.StepLoss;
@@ -50,6 +55,18 @@ import java.util.Map;
  * the unpruned model's is applied. The only weights that differ from the original model afterwards
  * are the pruned scales. If no threshold qualifies, nothing is pruned and the threshold is NaN.
  *
+ * <p><b>TorchScript models.</b> DJL does not expose a TorchScript module's buffers, so its running
+ * statistics cannot be restored in place. The masks are therefore learned on a working copy of the
+ * module (serialised and read back into the run's manager, which closes it when the run ends,
+ * also on failure), whose BatchNorm parameters they rewrite; every other parameter of the copy is
+ * frozen, so its backward passes reach the BatchNorm parameters only. The model itself is not
+ * touched while the masks are learned. At the end its own BatchNorm layers, found by the same
+ * parameter names, are pruned with the learned masks, and the threshold is chosen on its held-out
+ * accuracy exactly as above. BatchNorm layers of a TorchScript model are found by parameter names
+ * and shapes ({@code P.weight}, {@code P.bias} of equal-length vectors), which also matches
+ * LayerNorm and affine GroupNorm layers. The copy costs one serialisation and one more set of
+ * weights in memory.
+ *
  * <p>Details in the result: {@code threshold}, {@code prunedChannels}, {@code
  * heldOutAccuracyBefore}, {@code heldOutAccuracyAfter} and {@code masks} ({@link ChannelMasks}).
  *
@@ -58,8 +75,8 @@ import java.util.Map;
  * options as in {@link TuningConfig} except learning rate 0.2 (the mask rate of the original ANP
  * code; BackdoorBench's configuration uses 0.01) and 20 epochs (the reference runs 2,000 iterations
  * of batch 256; set {@code epochs} for a comparable number of steps). Momentum and weight decay
- * (defaults 0.9 and 0) apply to the masks. Only native DJL models with BatchNorm layers are
- * supported. Immutable and thread-safe.
+ * (defaults 0.9 and 0) apply to the masks. Models without BatchNorm layers are refused before
+ * anything changes. Immutable and thread-safe.
  */
 public final class AdversarialNeuronPruner extends AbstractPurifier {
 
@@ -127,7 +144,13 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
 
     /** ANP's additions to the loop: noisy and masked passes per batch, pruning at the end. */
     private final class Method implements TuningMethod {
+        /** The layers the masks rewrite while they are learned (the working copy's, if any). */
         private BatchNormLayers layers;
+        /** The model's own layers, which pruning sets: {@code layers} itself without a copy. */
+        private BatchNormLayers modelLayers;
+        /** TorchScript models: the copy of the module the masks are learned on; else null. */
+        private Block workingCopy;
+        private ParameterStore copyStore;
         private LayerMasks masks;
         private double[] lowerBounds;
         private List<NDArray> maskGradients;
@@ -136,8 +159,11 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
         public void validate(Block block, ClassifierHead head) {
             if (BatchNormLayers.find(block).isEmpty()) {
                 throw new IllegalArgumentException(
-                        "ANP needs BatchNorm layers to mask; the model has none (TorchScript"
-                                + " models and models without BatchNorm are not supported)");
+                        "ANP needs BatchNorm layers to mask; the model has none"
+                                + (block instanceof SymbolBlock
+                                        ? " (in a TorchScript model, a parameter group P.weight,"
+                                                + " P.bias of two vectors of the same length)"
+                                        : ""));
             }
         }
 
@@ -148,9 +174,39 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
 
         @Override
         public void prepare(TuningContext context) {
-            layers = BatchNormLayers.capture(BatchNormLayers.find(context.block()), context.manager());
-            masks = LayerMasks.ones(layers, context.manager());
+            NDManager manager = context.manager();
+            modelLayers = BatchNormLayers.capture(BatchNormLayers.find(context.block()), manager);
+            if (context.block() instanceof SymbolBlock) {
+                workingCopy = EngineAdapter.copyModule(context.block(), manager);
+                copyStore = new ParameterStore(manager, false);
+                layers = BatchNormLayers.capture(trainableLayers(workingCopy), manager);
+                for (int i = 0; i < layers.size(); i++) {
+                    if (!layers.layer(i).name().equals(modelLayers.layer(i).name())) {
+                        throw new IllegalStateException(
+                                "the working copy's BatchNorm layers differ from the model's: "
+                                        + layers.layer(i).name() + " against "
+                                        + modelLayers.layer(i).name());
+                    }
+                }
+            } else {
+                layers = modelLayers;
+            }
+            masks = LayerMasks.ones(layers, manager);
             lowerBounds = new double[layers.size()];
+        }
+
+        /**
+         * Finds the copy's BatchNorm layers and freezes every other parameter of it, so that its
+         * backward passes reach the BatchNorm scales and shifts only.
+         */
+        private List<BatchNormLayers.Layer> trainableLayers(Block copy) {
+            copy.freezeParameters(true);
+            List<BatchNormLayers.Layer> found = BatchNormLayers.find(copy);
+            for (BatchNormLayers.Layer layer : found) {
+                layer.gamma().freeze(false);
+                layer.beta().freeze(false);
+            }
+            return found;
         }
 
         @Override
@@ -201,7 +257,12 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
          */
         private NDArray[] backward(TuningContext context, MiniBatch batch, float weight) {
             try (GradientCollector collector = context.newGradientCollector()) {
-                NDArray logits = context.forward(batch.images(), true);
+                NDArray logits =
+                        workingCopy == null
+                                ? context.forward(batch.images(), true)
+                                : workingCopy
+                                        .forward(copyStore, new NDList(batch.images()), true)
+                                        .singletonOrThrow();
                 NDArray loss = context.crossEntropy(logits, batch.labels()).mul(weight);
                 collector.backward(loss);
                 return new NDArray[] {logits, loss};
@@ -229,7 +290,9 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
 
         @Override
         public void finish(TuningContext context) {
-            layers.restore(true);
+            if (workingCopy == null) {
+                layers.restore(true); // the model itself drifted while the masks were learned
+            }
             ChannelMasks learned = masks.snapshot();
             List<float[]> values = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
@@ -250,7 +313,7 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
             }
             int pruned = 0;
             if (Double.isNaN(chosen)) {
-                layers.restore(false);
+                modelLayers.restore(false);
             } else {
                 pruned = prune(context, values, chosen);
             }
@@ -268,7 +331,7 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
         private int prune(TuningContext context, List<float[]> values, double threshold) {
             int pruned = 0;
             try (NDManager scope = context.manager().newSubManager()) {
-                for (int i = 0; i < layers.size(); i++) {
+                for (int i = 0; i < modelLayers.size(); i++) {
                     float[] mask = values.get(i);
                     float[] keep = new float[mask.length];
                     for (int c = 0; c < mask.length; c++) {
@@ -276,9 +339,9 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
                         keep[c] = prune ? 0f : 1f;
                         pruned += prune ? 1 : 0;
                     }
-                    NDArray factor =
-                            scope.create(keep).toType(layers.originalScale(i).getDataType(), false);
-                    layers.set(i, factor, null, scope);
+                    DataType type = modelLayers.originalScale(i).getDataType();
+                    NDArray factor = scope.create(keep).toType(type, false);
+                    modelLayers.set(i, factor, null, scope);
                 }
             }
             return pruned;

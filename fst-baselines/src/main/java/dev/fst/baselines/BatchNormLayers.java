@@ -6,19 +6,29 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
+import ai.djl.nn.SymbolBlock;
 import ai.djl.nn.norm.BatchNorm;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
+import dev.fst.internal.EngineAdapter;
 import dev.fst.optim.TorchSgd;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The BatchNorm layers of a DJL model in forward order, with copies of their original scales
- * {@code gamma0} and shifts {@code beta0}, for methods that mask channels (ANP, NFT) by rewriting
- * the live {@code gamma} and {@code beta} arrays in place before a forward pass instead of
- * replacing blocks.
+ * The BatchNorm layers of a model, with copies of their original scales {@code gamma0} and shifts
+ * {@code beta0}, for methods that mask channels (ANP, NFT) by rewriting the live {@code gamma} and
+ * {@code beta} arrays in place before a forward pass instead of replacing blocks.
+ *
+ * <p>In a DJL block tree the layers are the {@link BatchNorm} blocks, in forward order, with their
+ * running statistics. A TorchScript module exposes only flat parameter names (DJL does not expose
+ * its buffers, so the running statistics are out of reach); there a layer is a parameter group
+ * {@code P.weight}, {@code P.bias} and nothing else, whose two parameters are vectors of the same
+ * length: a per-channel affine normalisation, as head detection recognises Linear layers by their
+ * matrix weights. LayerNorm over one dimension and GroupNorm with affine parameters match that
+ * pattern too, and are treated as BatchNorm layers. The order is the module's parameter order
+ * (the order the layers were registered in), which is the forward order of most models.
  *
  * <p>With {@code gamma = gamma0 * a} the chain rule gives {@code dL/da = dL/dgamma * gamma0}
  * ({@link #scaleGradient}), and with {@code beta = beta0 * b} it gives {@code dL/db = dL/dbeta *
@@ -37,8 +47,9 @@ final class BatchNormLayers {
      *     01SequentialBlock_02BatchNorm})
      * @param gamma the per-channel scale
      * @param beta the per-channel shift
-     * @param runningMean the running mean (not trainable)
-     * @param runningVar the running variance (not trainable)
+     * @param runningMean the running mean (not trainable), or {@code null} for a TorchScript layer
+     * @param runningVar the running variance (not trainable), or {@code null} for a TorchScript
+     *     layer
      */
     record Layer(
             String name, Parameter gamma, Parameter beta, Parameter runningMean, Parameter runningVar) {
@@ -66,22 +77,53 @@ final class BatchNormLayers {
     }
 
     private static NDArray copy(Parameter parameter, NDManager manager) {
+        if (parameter == null) {
+            return null;
+        }
         NDArray copy = parameter.getArray().duplicate();
         copy.attach(manager);
         return copy;
     }
 
     /**
-     * Finds the usable BatchNorm blocks of a model (initialised, one scale and one shift per
-     * channel) in forward order, walking the block tree depth-first through {@link
-     * Block#getChildren()}. A TorchScript model has no DJL children, so the list is empty.
+     * Finds the usable BatchNorm layers of a model: in a DJL block tree the initialised BatchNorm
+     * blocks with one scale and one shift per channel, in forward order, walking the tree
+     * depth-first through {@link Block#getChildren()}; in a TorchScript module ({@link
+     * SymbolBlock}) the parameter groups described in the class documentation, in parameter order.
      *
      * @param root the model's root block
      * @return the layers, possibly empty
      */
     static List<Layer> find(Block root) {
+        if (root instanceof SymbolBlock) {
+            return symbolic(root);
+        }
         List<Layer> found = new ArrayList<>();
         collect("", root, found);
+        return found;
+    }
+
+    /** The {@code P.weight}, {@code P.bias} pairs of equal-length vectors, named {@code P}. */
+    private static List<Layer> symbolic(Block root) {
+        Map<String, Map<String, Parameter>> groups = new LinkedHashMap<>();
+        for (Pair<String, Parameter> pair : root.getParameters()) {
+            String key = pair.getKey();
+            int dot = key.lastIndexOf('.');
+            String prefix = dot < 0 ? "" : key.substring(0, dot);
+            groups.computeIfAbsent(prefix, k -> new LinkedHashMap<>())
+                    .put(key.substring(dot + 1), pair.getValue());
+        }
+        List<Layer> found = new ArrayList<>();
+        for (Map.Entry<String, Map<String, Parameter>> group : groups.entrySet()) {
+            Map<String, Parameter> leaves = group.getValue();
+            Parameter weight = leaves.get("weight");
+            Parameter bias = leaves.get("bias");
+            if (leaves.size() == 2 && usable(weight) && usable(bias)
+                    && weight.getArray().size() == bias.getArray().size()
+                    && weight.getArray().size() > 0) {
+                found.add(new Layer(group.getKey(), weight, bias, null, null));
+            }
+        }
         return found;
     }
 
@@ -171,7 +213,7 @@ final class BatchNormLayers {
 
     /**
      * Puts every layer's scale and shift back to the recorded originals, and its running
-     * statistics too when asked.
+     * statistics too when asked and known (not for TorchScript layers).
      *
      * @param runningStatistics whether to restore the running mean and variance
      */
@@ -180,7 +222,7 @@ final class BatchNormLayers {
             Layer layer = layers.get(i);
             layer.gamma().getArray().set(new NDIndex("..."), gamma0.get(i));
             layer.beta().getArray().set(new NDIndex("..."), beta0.get(i));
-            if (runningStatistics) {
+            if (runningStatistics && layer.runningMean() != null) {
                 layer.runningMean().getArray().set(new NDIndex("..."), mean0.get(i));
                 layer.runningVar().getArray().set(new NDIndex("..."), var0.get(i));
             }
@@ -212,7 +254,7 @@ final class BatchNormLayers {
     }
 
     private static NDArray factorGradient(Parameter parameter, NDArray original, NDManager scope) {
-        NDArray gradient = JniUtils.getGradient((PtNDArray) parameter.getArray());
+        NDArray gradient = EngineAdapter.gradient(parameter.getArray());
         if (gradient == null) {
             return scope.zeros(original.getShape(), original.getDataType());
         }

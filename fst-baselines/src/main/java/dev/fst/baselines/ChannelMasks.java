@@ -12,7 +12,8 @@ import java.util.Map;
  * under the detail {@code "masks"} of a {@link dev.fst.tuning.PurificationResult}.
  *
  * <p>Layers are named by the prefix of their parameter names (for example {@code
- * 01SequentialBlock_02BatchNorm}) and kept in forward order. {@link #toString()} is a one-line
+ * 01SequentialBlock_02BatchNorm} in a DJL block, {@code bn1} or {@code layer1.0.bn2} in a
+ * TorchScript module) and kept in forward order (a TorchScript module's parameter order). {@link #toString()} is a one-line
  * summary (layers, channels, minimum, mean, maximum); {@link #values(String)} gives the values.
  * Immutable.
  */

@@ -30,7 +30,9 @@ import java.util.Random;
  * }</pre>
  *
  * <p>The model runs in <em>inference</em> mode throughout (BatchNorm uses and keeps its running
- * statistics; gradients still flow). One epoch is one I-BAU round:
+ * statistics; gradients still flow). TorchScript models included: {@link
+ * TuningContext#forward} runs them in evaluation mode with autograd on, where DJL's own inference
+ * forward of a TorchScript module would disable autograd. One epoch is one I-BAU round:
  *
  * <ol>
  *   <li>At the round's first mini-batch, {@code delta} (shape 1 x C x H x W) restarts at 0 and

@@ -5,13 +5,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.nn.SymbolBlock;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import com.google.common.base.Preconditions;
 import dev.fst.head.ClassifierHead;
 import dev.fst.head.HeadLayer;
+import dev.fst.internal.EngineAdapter;
 import dev.fst.optim.TorchSgd;
 import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.MiniBatch;
@@ -76,10 +76,21 @@ import java.util.Map;
  *       reference's main script; its variant that samples labels from the model is not offered.
  * </ul>
  *
- * <p>The model must be a DJL block tree in which the head's last Linear produces the logits through
- * a chain of {@code SequentialBlock}s ({@code Sequential[features, head]} models, ResNet-18,
- * VGG-style heads); other models, TorchScript ones included, are refused before anything changes.
- * Each eigendecomposition runs on the host in double precision by the Jacobi method, whose cost
+ * <p>K-FAC needs the input {@code a} of the preconditioned layer, which is obtained in one of two
+ * ways. In a DJL block tree the model runs block by block down the chain of {@code
+ * SequentialBlock}s that leads to the head's last Linear ({@link CapturingForward}), which must
+ * produce the logits through that chain ({@code Sequential[features, head]} models, ResNet-18,
+ * VGG-style heads); other DJL models are refused before anything changes. A TorchScript model has
+ * no DJL blocks: there the inputs are read back from the autograd graph of the logits ({@link
+ * LinearInputs}), which costs {@code ceil(B / C)} extra autograd calls (each walking the graph from
+ * the logits to the layer's weight, one small matrix product) on every step that updates a
+ * statistic. On the first such step the recovered inputs must give the logits through the layer
+ * ({@code a W^T + b}, relative tolerance 1e-4); when they do not (the model post-processes the
+ * layer's output, or uses its weight elsewhere), the run stops with an {@link
+ * IllegalArgumentException}, reported as the cause of the {@link
+ * dev.fst.tuning.PurificationException}, and the model is restored.
+ *
+ * <p>Each eigendecomposition runs on the host in double precision by the Jacobi method, whose cost
  * grows as {@code (d+1)^3} (measured once on a shared 2-core machine: 2.5 s for {@code d = 512},
  * 15 s for {@code d = 768}), so very wide heads such as VGG19-BN's ({@code d = 4096}) make it
  * slow; it runs every {@code inverseInterval} steps. The run's
@@ -210,10 +221,15 @@ public final class NaturalGradientTuner extends AbstractPurifier {
         return new Method();
     }
 
-    /** NGF's additions to the shared loop: a capturing forward pass and the preconditioned step. */
+    /**
+     * NGF's additions to the shared loop: a forward pass that also yields the head's last layer's
+     * input, and the preconditioned step.
+     */
     private final class Method implements TuningMethod {
         private HeadLayer layer;
+        /** Runs a DJL block tree block by block; {@code null} for TorchScript (autograd). */
         private CapturingForward capturing;
+        private boolean inputsChecked;
         private ParameterStore store;
         private KfacCurvature curvature;
         private int step;
@@ -225,18 +241,29 @@ public final class NaturalGradientTuner extends AbstractPurifier {
 
         @Override
         public void validate(Block block, ClassifierHead head) {
-            List<HeadLayer> layers = head.layers();
-            layer = layers.get(layers.size() - 1);
+            HeadLayer last = lastLayer(head);
             Preconditions.checkArgument(
-                    layer.weight().requiresGradient()
-                            && (layer.bias() == null || layer.bias().requiresGradient()),
+                    last.weight().requiresGradient()
+                            && (last.bias() == null || last.bias().requiresGradient()),
                     "NGF preconditions the head's last layer %s, but its parameters are frozen",
-                    layer.name());
-            capturing = CapturingForward.locate(block, layer);
+                    last.name());
+            if (!(block instanceof SymbolBlock)) {
+                CapturingForward.locate(block, last);
+            }
+        }
+
+        private HeadLayer lastLayer(ClassifierHead head) {
+            List<HeadLayer> layers = head.layers();
+            return layers.get(layers.size() - 1);
         }
 
         @Override
         public void prepare(TuningContext context) {
+            layer = lastLayer(context.head());
+            capturing =
+                    context.block() instanceof SymbolBlock
+                            ? null
+                            : CapturingForward.locate(context.block(), layer);
             store = new ParameterStore(context.manager(), false);
             int inputs = (int) layer.inFeatures() + (layer.bias() != null ? 1 : 0);
             int outputs = (int) layer.outFeatures();
@@ -246,36 +273,53 @@ public final class NaturalGradientTuner extends AbstractPurifier {
 
         @Override
         public StepLoss gradients(TuningContext context, MiniBatch batch) {
-            CapturingForward.Capture capture;
+            boolean statistics =
+                    step % covarianceInterval == 0 || (step > 0 && step % scaleInterval == 0);
+            NDArray logits;
+            NDArray input = null;
             NDArray loss;
             try (GradientCollector collector = context.newGradientCollector()) {
-                capture = capturing.forward(store, batch.images(), true);
-                loss = context.crossEntropy(capture.logits(), batch.labels());
+                if (capturing != null) {
+                    CapturingForward.Capture capture =
+                            capturing.forward(store, batch.images(), true);
+                    logits = capture.logits();
+                    input = capture.input();
+                } else {
+                    logits = context.forward(batch.images(), true);
+                    if (statistics) {
+                        input = LinearInputs.recover(logits, layer, batch.manager());
+                    }
+                }
+                loss = context.crossEntropy(logits, batch.labels());
                 collector.backward(loss);
             }
-            if (step % covarianceInterval == 0 || (step > 0 && step % scaleInterval == 0)) {
-                keepStatistics(capture, batch);
+            if (statistics) {
+                keepStatistics(input, logits, batch);
             }
-            return new StepLoss(loss, capture.logits());
+            return new StepLoss(loss, logits);
         }
 
         /** Keeps {@code a~} and {@code g} of this batch, outside the recorded graph. */
-        private void keepStatistics(CapturingForward.Capture capture, MiniBatch batch) {
+        private void keepStatistics(NDArray layerInput, NDArray outputLogits, MiniBatch batch) {
             NDManager scope = batch.manager();
-            NDArray input = capture.input().stopGradient();
+            NDArray input = layerInput.stopGradient();
             input.attach(scope);
             Preconditions.checkState(
                     input.getShape().dimension() == 2,
                     "the input of %s must have shape (batch, features) but has %s",
                     layer.name(),
                     input.getShape());
+            if (capturing == null && !inputsChecked) {
+                LinearInputs.checkReproduces(input, outputLogits, layer, NAME, scope);
+                inputsChecked = true;
+            }
             if (layer.bias() != null) {
                 Shape column = new Shape(input.getShape().get(0), 1);
                 NDArray ones = scope.ones(column, input.getDataType());
                 input = input.concat(ones, 1);
                 input.attach(scope);
             }
-            NDArray logits = capture.logits().stopGradient();
+            NDArray logits = outputLogits.stopGradient();
             logits.attach(scope);
             NDArray probabilities = logits.softmax(1);
             NDArray targets =
@@ -339,7 +383,7 @@ public final class NaturalGradientTuner extends AbstractPurifier {
         }
 
         private NDArray gradientOf(Parameter parameter, NDManager scope) {
-            NDArray gradient = JniUtils.getGradient((PtNDArray) parameter.getArray());
+            NDArray gradient = EngineAdapter.gradient(parameter.getArray());
             Preconditions.checkState(
                     gradient != null, "the backward pass gave %s no gradient", parameter.getName());
             gradient.attach(scope);

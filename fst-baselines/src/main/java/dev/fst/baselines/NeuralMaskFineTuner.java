@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.SymbolBlock;
 import ai.djl.training.GradientCollector;
 import com.google.common.base.Preconditions;
 import dev.fst.head.ClassifierHead;
@@ -54,8 +55,15 @@ import java.util.Random;
  * 0.02 (or the learning rate when smaller), {@code lowerBoundScale} 0.8, {@code lowerBoundDecay} 0.5; shared options as in {@link
  * TuningConfig} except learning rate 0.05, momentum 0.95 and 20 epochs (the reference runs 1,000
  * iterations of batch 128 on 500 images; set {@code epochs} for a comparable number of steps).
- * Weight decay (default 0) applies to the masks. Only native DJL models with at least two
- * BatchNorm layers are supported. Immutable and thread-safe.
+ * Weight decay (default 0) applies to the masks. Models with fewer than two BatchNorm layers are
+ * refused before anything changes.
+ *
+ * <p>TorchScript models are tuned in place like DJL-native ones (NFT never restores running
+ * statistics, which DJL does not expose for TorchScript). Their BatchNorm layers are found by
+ * parameter names and shapes, a group {@code P.weight}, {@code P.bias} of two vectors of the same
+ * length, in the module's parameter order (its registration order, the forward order of most
+ * models, which decides the unmasked first layer); LayerNorm and affine GroupNorm layers match too
+ * and are masked like BatchNorm layers. Immutable and thread-safe.
  */
 public final class NeuralMaskFineTuner extends AbstractPurifier {
 
@@ -130,8 +138,10 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
                         "NFT needs BatchNorm layers to mask besides the first one (the stem's, which"
                                 + " it leaves unmasked); the model has "
                                 + found
-                                + " (TorchScript models and models without BatchNorm are not"
-                                + " supported)");
+                                + (block instanceof SymbolBlock
+                                        ? " (in a TorchScript model, a parameter group P.weight,"
+                                                + " P.bias of two vectors of the same length)"
+                                        : ""));
             }
         }
 

@@ -3,11 +3,10 @@ package dev.fst.baselines;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
 import com.google.common.base.Preconditions;
+import dev.fst.internal.EngineAdapter;
 import dev.fst.optim.TorchSgd;
 import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.MiniBatch;
@@ -103,7 +102,7 @@ public final class SharpnessAwareTuner extends AbstractPurifier {
                 if (!weight.hasGradient()) {
                     continue;
                 }
-                NDArray grad = JniUtils.getGradient((PtNDArray) weight);
+                NDArray grad = EngineAdapter.gradient(weight);
                 if (grad == null) {
                     continue;
                 }

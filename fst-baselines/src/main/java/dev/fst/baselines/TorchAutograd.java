@@ -3,13 +3,7 @@ package dev.fst.baselines;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDManager;
-import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import ai.djl.nn.Block;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,9 +33,8 @@ import java.util.List;
  * hypergradient was off by 34% of its norm at 0.01 on ResNet-18, where the whole implicit term is
  * 0.8% of it.
  *
- * <p>Arrays passed as outputs or inputs are renamed for the duration of the call (the bridge
- * groups tensors into lists by name) and get their names back afterwards. The module is loaded
- * once per JVM; it has no parameters and works on any device.
+ * <p>The module is loaded once per JVM and called through {@link HelperModules}; it has no
+ * parameters and works on any device.
  */
 final class TorchAutograd {
 
@@ -51,19 +44,7 @@ final class TorchAutograd {
 
     /** The loaded module, created on first use and kept for the life of the JVM. */
     private static final class Holder {
-        private static final PtSymbolBlock MODULE = load();
-
-        private static PtSymbolBlock load() {
-            NDManager manager = NDManager.newBaseManager("PyTorch");
-            try (InputStream stream = TorchAutograd.class.getResourceAsStream(RESOURCE)) {
-                if (stream == null) {
-                    throw new IllegalStateException(RESOURCE + " is missing from the classpath");
-                }
-                return JniUtils.loadModule((PtNDManager) manager, stream, false, false);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + RESOURCE, e);
-            }
-        }
+        private static final Block MODULE = HelperModules.load(RESOURCE);
     }
 
     /**
@@ -82,33 +63,22 @@ final class TorchAutograd {
     static List<NDArray> grad(
             NDArray output, List<NDArray> inputs, boolean createGraph, NDManager scope) {
         NDArray flag = scope.create(new float[] {createGraph ? 1f : 0f});
-        List<NDArray> named = new ArrayList<>(inputs.size() + 2);
-        named.add(output);
-        named.addAll(inputs);
-        named.add(flag);
-        List<String> names = new ArrayList<>(named.size());
-        named.forEach(a -> names.add(a.getName()));
-        NDList call = new NDList();
-        try {
-            output.setName("outputs[]");
-            call.add(output);
-            for (NDArray input : inputs) {
-                input.setName("inputs[]");
-                call.add(input);
-            }
-            flag.setName("flag[]");
-            call.add(flag);
-            NDList result = IValueUtils.forward(Holder.MODULE, call, true);
-            List<NDArray> gradients = new ArrayList<>(result.size());
-            for (NDArray gradient : result) {
-                gradient.attach(scope);
-                gradients.add(gradient);
-            }
-            return gradients;
-        } finally {
-            for (int i = 0; i < named.size(); i++) {
-                named.get(i).setName(names.get(i));
-            }
+        List<String> lists = new ArrayList<>(inputs.size() + 2);
+        List<NDArray> arrays = new ArrayList<>(inputs.size() + 2);
+        lists.add("outputs");
+        arrays.add(output);
+        for (NDArray input : inputs) {
+            lists.add("inputs");
+            arrays.add(input);
         }
+        lists.add("flag");
+        arrays.add(flag);
+        NDList result = HelperModules.call(Holder.MODULE, lists, arrays);
+        List<NDArray> gradients = new ArrayList<>(result.size());
+        for (NDArray gradient : result) {
+            gradient.attach(scope);
+            gradients.add(gradient);
+        }
+        return gradients;
     }
 }

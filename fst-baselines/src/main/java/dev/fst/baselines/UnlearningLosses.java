@@ -2,9 +2,8 @@ package dev.fst.baselines;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import dev.fst.internal.EngineAdapter;
 import dev.fst.optim.TorchSgd;
 import java.util.ArrayList;
 import java.util.List;
@@ -196,7 +195,7 @@ final class UnlearningLosses {
     }
 
     private static NDArray gradient(NDArray leaf, NDManager scope) {
-        NDArray gradient = JniUtils.getGradient((PtNDArray) leaf);
+        NDArray gradient = EngineAdapter.gradient(leaf);
         if (gradient == null) {
             return scope.zeros(leaf.getShape(), leaf.getDataType());
         }
@@ -207,7 +206,7 @@ final class UnlearningLosses {
     private List<NDArray> takeWeightGradients(NDManager scope) {
         List<NDArray> gradients = new ArrayList<>(weights.size());
         for (NDArray weight : weights) {
-            NDArray gradient = JniUtils.getGradient((PtNDArray) weight);
+            NDArray gradient = EngineAdapter.gradient(weight);
             if (gradient == null) {
                 gradients.add(scope.zeros(weight.getShape(), weight.getDataType()));
                 continue;

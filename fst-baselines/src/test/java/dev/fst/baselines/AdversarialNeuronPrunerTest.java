@@ -1,5 +1,6 @@
 package dev.fst.baselines;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,14 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
 import dev.fst.eval.Rate;
 import dev.fst.tuning.PurificationResult;
 import dev.fst.testing.Snapshots;
 import dev.fst.testing.SyntheticImages;
 import dev.fst.testing.TestModels;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -109,6 +114,68 @@ class AdversarialNeuronPrunerTest {
             noise.apply(layers, masks, scope);
             float after = BatchNormModels.trainingLoss(model, x, y, scope).getFloat();
             assertTrue(after > before, "CE " + before + " -> " + after);
+        }
+    }
+
+    @Test
+    void purify_torchScript_learnsOnACopy_andPrunesTheModelsOwnScales() throws Exception {
+        try (Model model = TestModels.torchScript("tiny_cnn.pt", true);
+                Model reference = TestModels.torchScript("tiny_cnn.pt", true);
+                NDManager scope = NDManager.newBaseManager("PyTorch")) {
+            Map<String, float[]> before = Snapshots.parameters(model);
+            PurificationResult result =
+                    purify(model, AdversarialNeuronPruner.builder().learningRate(2.0).maxAccuracyDrop(1.0));
+            Map<String, float[]> after = Snapshots.parameters(model);
+            double threshold = (Double) result.details().get("threshold");
+            ChannelMasks masks = (ChannelMasks) result.details().get("masks");
+            assertEquals(List.of("bn1", "bn2"), masks.layers());
+            int pruned = 0;
+            for (String layer : masks.layers()) {
+                float[] m = masks.values(layer);
+                float[] gamma0 = before.get(layer + ".weight");
+                float[] gamma = after.get(layer + ".weight");
+                for (int c = 0; c < m.length; c++) {
+                    boolean prune = m[c] <= threshold;
+                    assertEquals(prune ? 0f : gamma0[c], gamma[c], layer + "[" + c + "] has mask " + m[c]);
+                    pruned += prune ? 1 : 0;
+                }
+            }
+            assertTrue(pruned > 0, "something was pruned");
+            assertEquals(pruned, result.details().get("prunedChannels"));
+            for (String name : Snapshots.changed(before, after)) {
+                assertTrue(name.endsWith("bn1.weight") || name.endsWith("bn2.weight"), name);
+            }
+            // the original model with the same scales zeroed: the running statistics never moved
+            for (String layer : masks.layers()) {
+                reference.getBlock().getParameters().get(layer + ".weight").getArray()
+                        .set(new NDIndex("..."), scope.create(after.get(layer + ".weight")));
+            }
+            NDArray x = scope.create(SyntheticImages.generate(8, 4, 8, 9).pixels, new Shape(8, 3, 8, 8));
+            assertArrayEquals(evalLogits(reference, x), evalLogits(model, x), 0f);
+        }
+    }
+
+    @Test
+    void purify_torchScript_pruningNothing_leavesTheModelExactlyAsItWas() throws Exception {
+        try (Model model = TestModels.torchScript("tiny_cnn.pt", true);
+                NDManager scope = NDManager.newBaseManager("PyTorch")) {
+            NDArray x = scope.create(SyntheticImages.generate(8, 4, 8, 9).pixels, new Shape(8, 3, 8, 8));
+            float[] outputs = evalLogits(model, x);
+            Map<String, float[]> before = Snapshots.parameters(model);
+            PurificationResult result =
+                    purify(model, AdversarialNeuronPruner.builder().maxAccuracyDrop(0).pruningMax(0));
+            assertEquals(0, result.details().get("prunedChannels"));
+            assertTrue(((ChannelMasks) result.details().get("masks")).min() < 1, "the masks were trained");
+            assertEquals(List.of(), Snapshots.changed(before, Snapshots.parameters(model)));
+            assertArrayEquals(outputs, evalLogits(model, x), 0f,
+                    "training-mode passes ran on the copy: running statistics as they were");
+        }
+    }
+
+    private static float[] evalLogits(Model model, NDArray x) {
+        try (NDManager scope = model.getNDManager().newSubManager()) {
+            return model.getBlock().forward(new ParameterStore(scope, false),
+                    new NDList(x), false).singletonOrThrow().toFloatArray();
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.fst.baselines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
@@ -31,6 +33,46 @@ class BatchNormLayersTest {
                 assertTrue(parameters.containsKey(layer.name() + "_runningVar"));
             }
             assertTrue(BatchNormLayers.find(plain.getBlock()).isEmpty());
+        }
+    }
+
+    @Test
+    void find_torchScript_namesNormLayersByTheirParameterGroups() throws Exception {
+        try (Model model = TestModels.torchScript("tiny_cnn.pt", true);
+                Model unnamed = TestModels.torchScript("tiny_unnamed.pt", true)) {
+            List<BatchNormLayers.Layer> layers = BatchNormLayers.find(model.getBlock());
+            assertEquals(List.of("bn1", "bn2"), layers.stream().map(BatchNormLayers.Layer::name).toList());
+            assertEquals(List.of(8, 16), layers.stream().map(BatchNormLayers.Layer::channels).toList());
+            for (BatchNormLayers.Layer layer : layers) {
+                assertSame(model.getBlock().getParameters().get(layer.name() + ".weight"), layer.gamma());
+                assertSame(model.getBlock().getParameters().get(layer.name() + ".bias"), layer.beta());
+                assertNull(layer.runningMean(), "DJL does not expose TorchScript buffers");
+                assertNull(layer.runningVar());
+            }
+            // nn.Sequential(Conv2d with bias, BatchNorm2d, ...): the conv's 4-D weight is no norm layer
+            assertEquals(List.of("1"),
+                    BatchNormLayers.find(unnamed.getBlock()).stream().map(BatchNormLayers.Layer::name).toList());
+        }
+    }
+
+    @Test
+    void find_torchScriptWithoutNormLayers_isEmpty() throws Exception {
+        try (Model model = TestModels.torchScript("tiny_view.pt", true)) {
+            assertTrue(BatchNormLayers.find(model.getBlock()).isEmpty(), "conv.weight, fc.weight, fc.bias");
+        }
+    }
+
+    @Test
+    void restore_torchScript_putsScalesAndShiftsBack_withoutRunningStatistics() throws Exception {
+        try (Model model = TestModels.torchScript("tiny_cnn.pt", true);
+                NDManager scope = model.getNDManager().newSubManager()) {
+            Map<String, float[]> before = Snapshots.parameters(model);
+            BatchNormLayers layers = BatchNormLayers.capture(BatchNormLayers.find(model.getBlock()), scope);
+            layers.set(1, scope.zeros(new Shape(16)), null, scope);
+            layers.layer(1).beta().getArray().addi(1f); // PyTorch starts shifts at 0
+            assertEquals(List.of("bn2.weight", "bn2.bias"), Snapshots.changed(before, Snapshots.parameters(model)));
+            layers.restore(true);
+            assertEquals(List.of(), Snapshots.changed(before, Snapshots.parameters(model)));
         }
     }
 

@@ -19,6 +19,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
+import dev.fst.internal.EngineAdapter;
 import dev.fst.optim.TorchSgd;
 import dev.fst.testing.Snapshots;
 import dev.fst.testing.SyntheticImages;
@@ -43,54 +44,89 @@ class ImplicitBackdoorUnlearnerTest {
             ParameterStore store = new ParameterStore(model.getNDManager(), false);
             Function<NDArray, NDArray> forward =
                     x -> model.getBlock().forward(store, new NDList(x), false).singletonOrThrow();
-            List<NDArray> weights = new ArrayList<>();
-            for (Pair<String, Parameter> pair : model.getBlock().getParameters()) {
-                if (pair.getValue().requiresGradient()) {
-                    pair.getValue().getArray().setRequiresGradient(true);
-                    weights.add(pair.getValue().getArray());
-                }
+            assertExactHypergradient(forward, trainableWeights(model), manager, 5e-3);
+        }
+    }
+
+    /**
+     * A TorchScript module runs in evaluation mode with autograd on (DJL's own inference forward of
+     * one disables autograd): gradients and second derivatives flow, and BatchNorm keeps its
+     * running statistics.
+     */
+    @Test
+    void torchScriptInInferenceMode_givesExactHypergradients_andKeepsRunningStatistics() throws Exception {
+        try (Model model = TestModels.torchScript("tiny_cnn.pt", true);
+                NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            ParameterStore store = new ParameterStore(model.getNDManager(), false);
+            Function<NDArray, NDArray> forward =
+                    x -> EngineAdapter.forward(model.getBlock(), store, new NDList(x), false).singletonOrThrow();
+            NDArray probe = manager.create(SyntheticImages.generate(4, 4, 8, 3).pixels, new Shape(4, 3, 8, 8));
+            float[] before = model.getBlock().forward(store, new NDList(probe), false).singletonOrThrow().toFloatArray();
+            assertExactHypergradient(forward, trainableWeights(model), manager, 1e-4);
+            float[] after = model.getBlock().forward(store, new NDList(probe), false).singletonOrThrow().toFloatArray();
+            assertArrayEquals(before, after, 0f, "BatchNorm running statistics unchanged");
+        }
+    }
+
+    private static List<NDArray> trainableWeights(Model model) {
+        List<NDArray> weights = new ArrayList<>();
+        for (Pair<String, Parameter> pair : model.getBlock().getParameters()) {
+            if (pair.getValue().requiresGradient()) {
+                pair.getValue().getArray().setRequiresGradient(true);
+                weights.add(pair.getValue().getArray());
             }
-            SyntheticImages data = SyntheticImages.generate(16, 3, 8, 7);
-            NDArray images = manager.create(data.pixels, new Shape(16, 3, 8, 8));
-            NDArray labels = manager.create(data.labels);
-            NDArray x0 = images.get("0:8");
-            NDArray y0 = labels.get("0:8");
-            NDArray x = images.get("8:16");
-            NDArray y = labels.get("8:16");
-            Engine.getEngine("PyTorch").setRandomSeed(5);
-            NDArray delta =
-                    manager.randomNormal(0, 0.3f, new Shape(1, 3, 8, 8), DataType.FLOAT32);
-            NDArray mask = manager.ones(new Shape(8, 1, 1, 1));
-            UnlearningLosses losses =
-                    new UnlearningLosses(
-                            forward,
-                            weights,
-                            () -> Engine.getEngine("PyTorch").newGradientCollector(),
-                            L2);
-            try (NDManager scope = manager.newSubManager()) {
-                UnlearningLosses.Outer outer = losses.outerGradient(x, y, mask, delta, scope);
-                Hypergradient.Result production;
-                try (UnlearningLosses.InnerCurvature curvature =
-                        losses.curvature(x0, y0, delta, scope)) {
-                    production =
-                            Hypergradient.compute(outer.gradients(), curvature, INNER_RATE, 5, scope);
-                }
-                Hypergradient.Result reference =
-                        Hypergradient.compute(
-                                outer.gradients(),
-                                new DoubleBackwardCurvature(forward, weights, x0, y0, delta),
-                                INNER_RATE,
-                                5,
-                                scope);
-                assertEquals(5, production.iterations());
-                float[] plain = flatten(outer.gradients().weights());
-                float[] exact = flatten(production.weights());
-                float[] independent = flatten(reference.weights());
-                double error = distance(exact, independent) / norm(independent);
-                double implicit = distance(independent, plain) / norm(plain);
-                assertTrue(error < 1e-6, "relative difference of the two exact routes: " + error);
-                assertTrue(implicit > 5e-3, "the implicit term changes the gradient by " + implicit);
+        }
+        return weights;
+    }
+
+    /**
+     * The hypergradient through TorchAutograd equals one through DJL's create-graph backward, and
+     * its implicit term changes the plain gradient by more than {@code minimumImplicit} (relative).
+     */
+    private static void assertExactHypergradient(
+            Function<NDArray, NDArray> forward, List<NDArray> weights, NDManager manager, double minimumImplicit) {
+        SyntheticImages data = SyntheticImages.generate(16, 3, 8, 7);
+        NDArray images = manager.create(data.pixels, new Shape(16, 3, 8, 8));
+        NDArray labels = manager.create(data.labels);
+        NDArray x0 = images.get("0:8");
+        NDArray y0 = labels.get("0:8");
+        NDArray x = images.get("8:16");
+        NDArray y = labels.get("8:16");
+        Engine.getEngine("PyTorch").setRandomSeed(5);
+        NDArray delta = manager.randomNormal(0, 0.3f, new Shape(1, 3, 8, 8), DataType.FLOAT32);
+        NDArray mask = manager.ones(new Shape(8, 1, 1, 1));
+        UnlearningLosses losses =
+                new UnlearningLosses(
+                        forward,
+                        weights,
+                        () -> Engine.getEngine("PyTorch").newGradientCollector(),
+                        L2);
+        try (NDManager scope = manager.newSubManager()) {
+            UnlearningLosses.Outer outer = losses.outerGradient(x, y, mask, delta, scope);
+            for (NDArray gradient : outer.gradients().weights()) {
+                assertTrue(gradient.abs().sum().getFloat() > 0, "every weight gets a gradient");
             }
+            Hypergradient.Result production;
+            try (UnlearningLosses.InnerCurvature curvature =
+                    losses.curvature(x0, y0, delta, scope)) {
+                production =
+                        Hypergradient.compute(outer.gradients(), curvature, INNER_RATE, 5, scope);
+            }
+            Hypergradient.Result reference =
+                    Hypergradient.compute(
+                            outer.gradients(),
+                            new DoubleBackwardCurvature(forward, weights, x0, y0, delta),
+                            INNER_RATE,
+                            5,
+                            scope);
+            assertEquals(5, production.iterations());
+            float[] plain = flatten(outer.gradients().weights());
+            float[] exact = flatten(production.weights());
+            float[] independent = flatten(reference.weights());
+            double error = distance(exact, independent) / norm(independent);
+            double implicit = distance(independent, plain) / norm(plain);
+            assertTrue(error < 1e-6, "relative difference of the two exact routes: " + error);
+            assertTrue(implicit > minimumImplicit, "the implicit term changes the gradient by " + implicit);
         }
     }
 

@@ -32,9 +32,11 @@ import dev.fst.data.Augmentation;
 import dev.fst.head.ClassifierHead;
 import dev.fst.head.HeadLayer;
 import dev.fst.head.HeadSelector;
+import dev.fst.internal.EngineAdapter;
 import dev.fst.testing.Snapshots;
 import dev.fst.testing.SyntheticImages;
 import dev.fst.testing.TestModels;
+import dev.fst.tuning.PurificationException;
 import dev.fst.tuning.PurificationResult;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -365,6 +367,94 @@ class NaturalGradientTunerTest {
                 }
                 assertArrayEquals(input.toFloatArray(), capture.input().toFloatArray());
             }
+        }
+    }
+
+    @Test
+    void linearInputs_readBackFromTheGraph_equalTheCapturedHeadInputs() {
+        Model[] models = {TestModels.cnn(CLASSES, SIZE, 3), TestModels.vgg(CLASSES, SIZE, 3)};
+        for (Model model : models) {
+            try (model; NDManager scope = model.getNDManager().newSubManager()) {
+                Block root = model.getBlock();
+                ClassifierHead head = HeadSelector.auto().select(root);
+                HeadLayer last = head.layers().get(head.layers().size() - 1);
+                // 7 images, 3 classes: three autograd calls, the last for one image
+                NDArray x = scope.create(SyntheticImages.generate(7, CLASSES, SIZE, 1).pixels, new Shape(7, 3, SIZE, SIZE));
+                CapturingForward.Capture capture;
+                NDArray recovered;
+                try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                    capture = CapturingForward.locate(root, last).forward(new ParameterStore(scope, false), x, true);
+                    recovered = LinearInputs.recover(capture.logits(), last, scope);
+                    collector.backward(capture.logits().sum()); // the graph survived the read-back
+                }
+                assertArrayEquals(capture.input().toFloatArray(), recovered.toFloatArray(), 0f, "bit for bit");
+                LinearInputs.checkReproduces(recovered, capture.logits(), last, "NGF", scope);
+                assertTrue(gradientNorm(last) > 0, "the backward pass after the read-back reached the head");
+            }
+        }
+    }
+
+    @Test
+    void linearInputs_ofAScaledHeadWithABias_doNotReproduceTheLogits() {
+        try (Model model = Model.newInstance("scaled", "PyTorch");
+                NDManager scope = NDManager.newBaseManager("PyTorch")) {
+            initialise(model, new SequentialBlock()
+                    .add(tinyFeatures())
+                    .add(Linear.builder().setUnits(CLASSES).build())
+                    .add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().mul(2)))));
+            HeadLayer last = HeadSelector.auto().select(model.getBlock()).layers().get(0);
+            last.bias().getArray().addi(0.5f); // DJL starts biases at 0, which would hide the scaling
+            NDArray x = scope.create(SyntheticImages.generate(4, CLASSES, SIZE, 1).pixels, new Shape(4, 3, SIZE, SIZE));
+            NDArray logits;
+            NDArray recovered;
+            try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                logits = model.getBlock().forward(new ParameterStore(scope, false), new NDList(x), true).singletonOrThrow();
+                recovered = LinearInputs.recover(logits, last, scope);
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> LinearInputs.checkReproduces(recovered, logits, last, "NGF", scope));
+            assertTrue(e.getMessage().startsWith("NGF preconditions the head's last layer 02Linear and reads"
+                    + " its inputs back"), e.getMessage());
+            EngineAdapter.zeroGradient(last.weight().getArray());
+        }
+    }
+
+    @Test
+    void purify_torchScript_preconditionsTheHeadWithInputsReadFromTheGraph() throws Exception {
+        try (Model model = TestModels.torchScript("tiny_cnn.pt", true);
+                NDManager data = NDManager.newBaseManager("PyTorch")) {
+            Map<String, float[]> before = Snapshots.parameters(model);
+            PurificationResult result = NaturalGradientTuner.builder().epochs(2).batchSize(8)
+                    .covarianceInterval(2).inverseInterval(3).scaleInterval(2).build()
+                    .purify(model, SyntheticImages.generate(32, 4, SIZE, 9).dataset(data));
+            assertEquals("fc", result.details().get("preconditionedLayer"));
+            assertEquals(before.keySet(), new HashSet<>(Snapshots.changed(before, Snapshots.parameters(model))));
+            assertTrue(Double.isFinite(result.epochs().get(1).loss()));
+        }
+    }
+
+    @Test
+    void purify_torchScriptWhoseOutputIsNotTheHeads_isRefusedOnTheFirstBatch_andRestored() throws Exception {
+        try (Model model = TestModels.torchScript("scaled_logits.pt", true);
+                NDManager data = NDManager.newBaseManager("PyTorch")) {
+            Map<String, float[]> before = Snapshots.parameters(model);
+            PurificationException e = assertThrows(PurificationException.class,
+                    () -> NaturalGradientTuner.builder().epochs(1).batchSize(8).build()
+                            .purify(model, SyntheticImages.generate(16, 4, SIZE, 2).dataset(data)));
+            assertEquals(1, e.epoch());
+            assertEquals(1, e.batch());
+            assertTrue(e.getCause() instanceof IllegalArgumentException, String.valueOf(e.getCause()));
+            assertTrue(e.getCause().getMessage().contains("do not give the model's logits through the layer"),
+                    e.getCause().getMessage());
+            assertEquals(List.of(), Snapshots.changed(before, Snapshots.parameters(model)));
+        }
+    }
+
+    private static double gradientNorm(HeadLayer layer) {
+        try (NDArray gradient = EngineAdapter.gradient(layer.weight().getArray())) {
+            double norm = gradient.abs().sum().getFloat();
+            EngineAdapter.zeroGradient(layer.weight().getArray());
+            return norm;
         }
     }
 

@@ -6,9 +6,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import dev.fst.internal.EngineAdapter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -53,7 +53,7 @@ public final class TorchScriptModels {
             throw new IllegalArgumentException(
                     file + " could not be loaded as TorchScript: " + firstLine(e.getMessage()), e);
         }
-        if (!(model.getBlock() instanceof PtSymbolBlock)) {
+        if (!EngineAdapter.isTorchScript(model.getBlock())) {
             model.close();
             throw new IllegalArgumentException(file + " did not load as a TorchScript module");
         }
@@ -76,11 +76,12 @@ public final class TorchScriptModels {
      *     writing fails; no partial file is left
      */
     public static void save(Model model, Path file, boolean replace) throws IOException {
-        if (!(model.getBlock() instanceof PtSymbolBlock block)) {
+        Block block = model.getBlock();
+        if (!EngineAdapter.isTorchScript(block)) {
             throw new IllegalArgumentException(
                     "the model is not TorchScript; save DJL-native models with NativeModels.save");
         }
-        AtomicFiles.write(file, replace, out -> JniUtils.writeModule(block, out, false));
+        AtomicFiles.write(file, replace, out -> EngineAdapter.writeModule(block, out));
     }
 
     /**

@@ -3,9 +3,8 @@ package dev.fst.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import com.google.common.base.Preconditions;
+import dev.fst.internal.EngineAdapter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,8 +55,8 @@ public final class TorchSgd {
     public void step(List<Parameter> parameters, double learningRate) {
         try (NDManager scope = stateManager.newSubManager()) {
             for (Parameter parameter : parameters) {
-                PtNDArray weight = (PtNDArray) parameter.getArray();
-                NDArray grad = JniUtils.getGradient(weight);
+                NDArray weight = parameter.getArray();
+                NDArray grad = EngineAdapter.gradient(weight);
                 if (grad == null) {
                     continue; // not reached by this step's backward pass, as PyTorch skips it
                 }
@@ -110,7 +109,7 @@ public final class TorchSgd {
      * @param array a parameter array with gradients enabled
      */
     public static void zeroGradient(NDArray array) {
-        JniUtils.zeroGrad((PtNDArray) array);
+        EngineAdapter.zeroGradient(array);
     }
 
     /**
@@ -120,7 +119,7 @@ public final class TorchSgd {
      * @param array a parameter array
      */
     public static void clearGradient(NDArray array) {
-        NDArray grad = JniUtils.getGradient((PtNDArray) array);
+        NDArray grad = EngineAdapter.gradient(array);
         if (grad != null) {
             grad.close();
             zeroGradient(array);

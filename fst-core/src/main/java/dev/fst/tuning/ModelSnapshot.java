@@ -6,10 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDManager;
-import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
+import dev.fst.internal.EngineAdapter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,8 +28,8 @@ abstract class ModelSnapshot implements AutoCloseable {
 
     static ModelSnapshot take(Model model) {
         Block block = model.getBlock();
-        return block instanceof PtSymbolBlock
-                ? new TorchScriptSnapshot(model, (PtSymbolBlock) block)
+        return EngineAdapter.isTorchScript(block)
+                ? new TorchScriptSnapshot(model, block)
                 : new ParameterSnapshot(model);
     }
 
@@ -72,31 +70,26 @@ abstract class ModelSnapshot implements AutoCloseable {
         private final Model model;
         private final byte[] module;
 
-        TorchScriptSnapshot(Model model, PtSymbolBlock block) {
+        TorchScriptSnapshot(Model model, Block block) {
             this.model = model;
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            JniUtils.writeModule(block, out, false);
+            EngineAdapter.writeModule(block, out);
             this.module = out.toByteArray();
         }
 
         @Override
         void restore() {
-            PtSymbolBlock tuned = (PtSymbolBlock) model.getBlock();
-            PtSymbolBlock original;
+            Block tuned = model.getBlock();
+            Block original;
             try {
                 original =
-                        JniUtils.loadModule(
-                                (PtNDManager) model.getNDManager(),
-                                new ByteArrayInputStream(module),
-                                true,
-                                false);
+                        EngineAdapter.readModule(
+                                new ByteArrayInputStream(module), model.getNDManager());
             } catch (IOException e) {
                 throw new UncheckedIOException("could not reload the model's snapshot", e);
             }
-            // A new PtSymbolBlock believes it is in training mode; make the module agree.
-            JniUtils.enableTrainingMode(original);
             model.setBlock(original);
-            tuned.close();
+            EngineAdapter.closeModule(tuned);
         }
 
         @Override

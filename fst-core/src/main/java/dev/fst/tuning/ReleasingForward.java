@@ -7,6 +7,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import dev.fst.internal.EngineAdapter;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -23,6 +24,11 @@ import java.util.Map;
  * and its internal intermediates are released when it returns. A {@code SequentialBlock} that returns its
  * intermediate results runs as usual.
  *
+ * <p>Inference mode ({@code training = false}) means what it means for DJL-native blocks for every
+ * block: BatchNorm and dropout switch to evaluation and gradients are still recorded when a
+ * gradient collector is open; a TorchScript module therefore runs through {@link
+ * EngineAdapter#forward}, because DJL's own inference forward of such a module disables autograd.
+ *
  * <p>Assumes, as DJL's own blocks do, that a block keeps no reference to its outputs after
  * returning them.
  */
@@ -36,7 +42,7 @@ final class ReleasingForward {
      */
     static NDList run(Block block, ParameterStore store, NDList inputs, boolean training) {
         if (inputs.isEmpty()) {
-            return block.forward(store, inputs, training);
+            return EngineAdapter.forward(block, store, inputs, training);
         }
         return step(block, store, inputs, training, inputs.head().getManager(), managers(inputs));
     }
@@ -46,7 +52,7 @@ final class ReleasingForward {
         if (!(block instanceof SequentialBlock sequence)
                 || sequence.isReturnIntermediate()
                 || sequence.getChildren().isEmpty()) {
-            return block.forward(store, inputs, training);
+            return EngineAdapter.forward(block, store, inputs, training);
         }
         Map<NDArray, NDManager> origins = managers(inputs);
         NDManager owner = inputs.head().getManager();

@@ -193,9 +193,12 @@ public final class TuningContext {
     /**
      * Runs the model on a batch of images.
      *
-     * @param images shape (batch, C, H, W)
-     * @param training {@code true} for training mode (BatchNorm uses and updates batch statistics,
-     *     dropout is active), {@code false} for inference mode
+     * <p>Inference mode ({@code training = false}) switches BatchNorm to its running statistics and
+     * dropout off, for TorchScript modules as for DJL-native blocks, and nothing else: inside a
+     * gradient recording the pass is recorded and can be differentiated (I-BAU relies on this).
+     * DJL's own inference forward of a TorchScript module disables autograd instead; see {@link
+     * dev.fst.internal.EngineAdapter#inferenceForward}.
+     *
      * <p>Each layer's output is released as soon as the next layer of its {@code SequentialBlock}
      * has consumed it, and whatever else the pass created when it ends; only the logits, in the
      * manager of {@code images}, remain. Autograd keeps what the backward pass needs on its own, so
@@ -203,6 +206,9 @@ public final class TuningContext {
      * more, instead of at the end of the step. This lowers the peak memory of a step (measured in
      * {@code docs/performance.md}).
      *
+     * @param images shape (batch, C, H, W)
+     * @param training {@code true} for training mode (BatchNorm uses and updates batch statistics,
+     *     dropout is active), {@code false} for inference mode
      * @return the logits, shape (batch, classes)
      */
     public NDArray forward(NDArray images, boolean training) {

@@ -15,6 +15,10 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;
@@ -30,11 +34,46 @@ public final class TestModels {
         return Paths.get("src/test/resources/fixtures").toAbsolutePath();
     }
 
-    /** Loads a committed TorchScript fixture for tuning (trainParam=true unless said otherwise). */
+    /**
+     * Loads a committed TorchScript fixture for tuning (trainParam=true unless said otherwise): from
+     * this module's fixture directory, or else from {@code fixtures/} on the test classpath (how
+     * other modules see fst-core's fixtures, through its test-jar, and their own).
+     */
     public static Model torchScript(String file, boolean trainParam) throws Exception {
+        Path directory = fixtures();
+        if (!Files.isRegularFile(directory.resolve(file))) {
+            directory = fromClasspath(file);
+        }
         Model model = Model.newInstance("ts-" + file, "PyTorch");
-        model.load(fixtures(), file, Map.of("trainParam", String.valueOf(trainParam)));
+        model.load(directory, file, Map.of("trainParam", String.valueOf(trainParam)));
         return model;
+    }
+
+    /** Copies {@code fixtures/<file>} from the classpath into a temporary directory, once. */
+    private static synchronized Path fromClasspath(String file) throws IOException {
+        Path copy = COPIES.resolve(file);
+        if (!Files.isRegularFile(copy)) {
+            try (InputStream in = TestModels.class.getResourceAsStream("/fixtures/" + file)) {
+                if (in == null) {
+                    throw new IOException("no fixture " + file + " in " + fixtures() + " or on the classpath");
+                }
+                Files.copy(in, copy);
+                copy.toFile().deleteOnExit();
+            }
+        }
+        return COPIES;
+    }
+
+    private static final Path COPIES = temporaryDirectory();
+
+    private static Path temporaryDirectory() {
+        try {
+            Path directory = Files.createTempDirectory("fst-fixtures");
+            directory.toFile().deleteOnExit();
+            return directory;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Two conv-BN-ReLU stages, global pooling and a single Linear head. */

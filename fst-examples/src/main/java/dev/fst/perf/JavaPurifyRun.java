@@ -4,10 +4,10 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.dataset.RandomAccessDataset;
 import dev.fst.FeatureShiftTuner;
 import dev.fst.data.Augmentation;
+import dev.fst.internal.EngineAdapter;
 import dev.fst.lab.data.Cifar10Binary;
 import dev.fst.lab.data.LabeledImages;
 import dev.fst.lab.model.Architecture;
@@ -96,13 +96,13 @@ public final class JavaPurifyRun {
                     .augmentation(augmentation).seed(seed).channelsLast(channelsLast)
                     .allocatorTuning(allocatorTuning).build();
             if (profile != null) {
-                JniUtils.startProfile(false, false, false);
+                EngineAdapter.startProfiler();
             }
             long start = System.nanoTime();
             PurificationResult result = tuner.purify(net, dataset);
             double seconds = (System.nanoTime() - start) / 1e9;
             if (profile != null) {
-                JniUtils.stopProfile(profile.toAbsolutePath().toString());
+                EngineAdapter.stopProfiler(profile.toAbsolutePath().toString());
             }
             System.out.println(json(model, images.size(), epochs, seconds, result));
         }
@@ -116,7 +116,7 @@ public final class JavaPurifyRun {
         Engine engine = Engine.getEngine("PyTorch");
         String runtime = String.format(Locale.ROOT, "DJL %s, libtorch %s, %d intra-op / %d inter-op threads, Java %s,"
                 + " device %s, channelsLast %s, allocatorTuning %s", Engine.getDjlVersion(), engine.getVersion(),
-                JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(), System.getProperty("java.version"),
+                EngineAdapter.intraOpThreads(), EngineAdapter.interOpThreads(), System.getProperty("java.version"),
                 result.device(), result.configuration().get("channelsLast"),
                 result.configuration().get("allocatorTuning"));
         return String.format(Locale.ROOT, "{\"side\": \"java\", \"model\": \"%s\", \"images\": %d, \"epochs\": %d,"
