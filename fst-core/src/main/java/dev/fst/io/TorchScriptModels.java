@@ -93,11 +93,11 @@ public final class TorchScriptModels {
      * @throws IllegalArgumentException if the model is not TorchScript
      */
     public static void write(Model model, java.io.OutputStream out) {
-        if (!(model.getBlock() instanceof PtSymbolBlock block)) {
+        if (!EngineAdapter.isTorchScript(model.getBlock())) {
             throw new IllegalArgumentException(
                     "the model is not TorchScript; save DJL-native models with NativeModels.save");
         }
-        JniUtils.writeModule(block, out, false);
+        EngineAdapter.writeModule(model.getBlock(), out);
     }
 
     /**

@@ -48,6 +48,21 @@ public final class Benchmark {
     private Benchmark() {}
 
     /**
+     * Whether the grid runs on the lab's synthetic images: asked for with {@code --data synthetic},
+     * or the fallback of the default {@code --data auto} when Fashion-MNIST is not installed.
+     */
+    static boolean syntheticData(String[] args) {
+        String data = "auto";
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("--data")) {
+                data = args[i + 1];
+            }
+        }
+        return data.equals("synthetic")
+                || data.equals("auto") && !Files.isDirectory(dev.fst.lab.data.IdxDataset.FASHION_MNIST_DIR);
+    }
+
+    /**
      * The grid's settings.
      *
      * @param tier {@code quick} or {@code paper}
@@ -83,8 +98,10 @@ public final class Benchmark {
                 case "quick" -> {
                     attacks = List.of("badnet", "blended", "sig", "wanet");
                     models = List.of("small-cnn");
-                    lab = new ArrayList<>(List.of("--synthetic-train", "30000",
-                            "--synthetic-test", "5000", "--train", "18000", "--tune", "500", "--epochs", "10"));
+                    lab = syntheticData(args)
+                            ? new ArrayList<>(List.of("--synthetic-train", "30000", "--synthetic-test", "5000",
+                                    "--train", "18000", "--tune", "500", "--epochs", "10"))
+                            : new ArrayList<>(List.of("--train", "0", "--tune", "0"));
                 }
                 case "paper" -> {
                     attacks = List.of("badnet", "blended", "sig", "wanet", "lc", "adaptive-blend");

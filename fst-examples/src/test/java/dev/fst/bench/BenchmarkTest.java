@@ -19,7 +19,7 @@ class BenchmarkTest {
     @Test
     void smokeGrid_writesCsvJsonMarkdown_thatParseBack_andResumeSkipsFinishedCells(@TempDir Path dir) throws Exception {
         String[] args = {"--attacks", "badnet", "--rates", "0.1", "--methods", "FT,FST", "--out",
-            dir.resolve("results").toString(), "--cache", dir.resolve("cache").toString(), "--synthetic-train", "700",
+            dir.resolve("results").toString(), "--cache", dir.resolve("cache").toString(), "--data", "synthetic", "--synthetic-train", "700",
             "--synthetic-test", "200", "--train", "500", "--tune", "100", "--epochs", "1", "--tune-epochs", "1"};
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         List<CellResult> first = Benchmark.run(Benchmark.Options.parse(args), new PrintStream(log, true), "test");
@@ -63,7 +63,7 @@ class BenchmarkTest {
     }
 
     @Test
-    void options_badValues_areRefusedBeforeAnyWork() {
+    void options_badValues_areRefusedBeforeAnyWork(@TempDir Path dir) {
         assertThrows(IllegalArgumentException.class, () -> Benchmark.Options.parse(new String[] {"--tier", "huge"}));
         IllegalArgumentException rate = assertThrows(IllegalArgumentException.class,
                 () -> Benchmark.Options.parse(new String[] {"--rates", "0.1,2"}));
@@ -74,13 +74,16 @@ class BenchmarkTest {
         IllegalArgumentException method = assertThrows(IllegalArgumentException.class,
                 () -> Benchmark.Options.parse(new String[] {"--methods", "FT,magic"}));
         assertTrue(method.getMessage().contains("MAGIC"), method.getMessage());
-        Benchmark.Options quick = Benchmark.Options.parse(new String[] {"--epochs", "3"});
+        Benchmark.Options quick = Benchmark.Options.parse(new String[] {"--data", "synthetic", "--epochs", "3"});
         assertEquals(List.of("badnet", "blended", "sig", "wanet"), quick.attacks());
         assertEquals(List.of(0.05, 0.01, 0.005), quick.rates());
-        assertTrue(String.join(" ", quick.labArgs()).endsWith("--epochs 10 --epochs 3"), "user options override the tier's");
+        assertTrue(String.join(" ", quick.labArgs()).endsWith("--epochs 10 --data synthetic --epochs 3"), "user options override the tier's");
         assertEquals(List.of("small-cnn"), quick.models());
         assertEquals(Path.of("bench-results", "quick"), quick.out("small-cnn"), "one model: the folder itself");
         assertEquals(List.of("--model", "small-cnn"), quick.labArgs("small-cnn").subList(0, 2));
+        Benchmark.Options real = Benchmark.Options.parse(new String[] {"--data", "fashion-mnist:" + dir});
+        assertTrue(String.join(" ", real.labArgs()).startsWith("--train 0 --tune 0"),
+                "on real data the quick tier trains on everything left after the 2 % tuning set: " + real.labArgs());
 
         Benchmark.Options paper = Benchmark.Options.parse(new String[] {"--tier", "paper"});
         assertEquals(List.of("resnet18", "vgg19-bn"), paper.models());

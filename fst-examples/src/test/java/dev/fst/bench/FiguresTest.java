@@ -18,7 +18,7 @@ class FiguresTest {
     @Test
     void tinyRun_writesEveryFigureAsPngAndCsv(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("figures");
-        String[] args = {"--out", out.toString(), "--cache", dir.resolve("cache").toString(), "--synthetic-train", "700",
+        String[] args = {"--out", out.toString(), "--cache", dir.resolve("cache").toString(), "--data", "synthetic", "--synthetic-train", "700",
             "--synthetic-test", "200", "--train", "500", "--tune", "100", "--epochs", "1", "--tune-epochs", "2",
             "--attack", "badnet", "--rate", "0.1"};
         List<Path> written = Figures.run(args, new PrintStream(new ByteArrayOutputStream()));
