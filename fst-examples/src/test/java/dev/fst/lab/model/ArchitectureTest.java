@@ -18,6 +18,21 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ArchitectureTest {
 
+    @ParameterizedTest
+    @CsvSource({"small-cnn, 131178, 1", "vgg-small, 650410, 3"})
+    void grayscale28Models_countTheirParameters_andEndInTheirHead(String id, long parameters, int headLayers) {
+        try (Model model = Architecture.of(id).newModel(10, 1, 28, 1, ai.djl.Device.cpu());
+                NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            long count = model.getBlock().getParameters().values().stream().filter(p -> p.requiresGradient())
+                    .mapToLong(p -> p.getArray().size()).sum();
+            assertEquals(parameters, count);
+            assertEquals(headLayers, HeadSelector.auto().select(model.getBlock()).layers().size());
+            NDArray out = model.getBlock().forward(new ParameterStore(manager, false),
+                    new NDList(manager.randomUniform(0, 1, new Shape(2, 1, 28, 28))), false).singletonOrThrow();
+            assertEquals(new Shape(2, 10), out.getShape());
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void grayscale28Model_isBuiltForOneChannel_andFstPurifiesIt() {
         try (Model model = Architecture.SMALL_CNN.newModel(4, 1, 28, 3, ai.djl.Device.cpu());
