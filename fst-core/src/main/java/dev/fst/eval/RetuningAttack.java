@@ -11,7 +11,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SymbolBlock;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.util.Pair;
 import com.google.common.base.Preconditions;
@@ -263,24 +262,17 @@ public final class RetuningAttack {
         Preconditions.checkArgument(
                 samples <= tuning.size(),
                 "samples (%s) must not exceed the %s images of tuningData", samples, tuning.size());
-        int[] sources = nonTarget(triggered, target, samples);
         Preconditions.checkArgument(
-                sources.length == samples,
-                "triggeredImages holds %s images whose true class is not the target %s, but samples"
-                        + " is %s",
-                sources.length, target, samples);
-        Preconditions.checkArgument(
-                nonTarget(triggeredTestImages, target, 1).length == 1,
+                RetuningSet.nonTarget(triggeredTestImages, target, 1).length == 1,
                 "triggeredTest holds no image whose true class is not the target %s, so P-ASR"
                         + " would measure nothing", target);
         List<Parameter> trainable = trainableParameters(block);
 
         Random random = new Random(seed);
-        int[] replaced = firstOfPermutation(tuning.size(), samples, random);
-        ImageSet retuning = poison(tuning, triggered, replaced, sources, target, manager);
+        RetuningSet retuning = RetuningSet.build(tuning, triggered, samples, target, random, manager);
         synchronized (LOCK) {
-            return attack(model, block, trainable, retuning, classes, random, target, replaced, clean,
-                    triggeredTestImages);
+            return attack(
+                    model, block, trainable, retuning, classes, random, target, clean, triggeredTestImages);
         }
     }
 
@@ -288,11 +280,10 @@ public final class RetuningAttack {
             Model model,
             Block block,
             List<Parameter> trainable,
-            ImageSet retuning,
+            RetuningSet retuning,
             int classes,
             Random random,
             int target,
-            int[] replaced,
             ImageSet clean,
             ImageSet triggeredTest) {
         Map<NDArray, Boolean> gradientFlags = new IdentityHashMap<>();
@@ -304,15 +295,15 @@ public final class RetuningAttack {
         NDManager runManager = model.getNDManager().newSubManager();
         Throwable failure = null;
         try {
-            List<Double> losses = retune(block, trainable, retuning, classes, random, runManager);
+            List<Double> losses = retune(block, trainable, retuning.images(), classes, random, runManager);
             Rate pAsr = Evaluator.attackSuccessRate(model, triggeredTest, target, Evaluator.DEFAULT_BATCH_SIZE);
             Rate accuracy = Evaluator.accuracy(model, clean, Evaluator.DEFAULT_BATCH_SIZE);
             logger.info("retuning attack with {} poisoned samples: P-ASR {}, clean accuracy {}",
                     samples, pAsr, accuracy);
             Map<String, Object> settings = configuration();
-            settings.put("tuningImages", retuning.size());
+            settings.put("tuningImages", retuning.images().size());
             List<Integer> positions = new ArrayList<>();
-            for (int index : replaced) {
+            for (int index : retuning.replaced()) {
                 positions.add(index);
             }
             return new RetuningResult(pAsr, accuracy, target, positions, losses, settings);
@@ -368,7 +359,7 @@ public final class RetuningAttack {
         int batches = (order.length + batchSize - 1) / batchSize;
         List<Double> losses = new ArrayList<>();
         for (int epoch = 1; epoch <= epochs; epoch++) {
-            shuffle(order, random);
+            RetuningSet.shuffle(order, random);
             double sum = 0;
             for (int batch = 1; batch <= batches; batch++) {
                 int from = (batch - 1) * batchSize;
@@ -401,65 +392,6 @@ public final class RetuningAttack {
         NDArray logProbabilities = logits.logSoftmax(1);
         NDArray oneHot = labels.oneHot(classes).toType(logProbabilities.getDataType(), false);
         return logProbabilities.mul(oneHot).sum().neg().div(logits.getShape().get(0));
-    }
-
-    /** The tuning images with the chosen positions replaced by triggered images labelled target. */
-    private static ImageSet poison(
-            ImageSet tuning, ImageSet triggered, int[] replaced, int[] sources, int target, NDManager manager) {
-        int n = tuning.size();
-        try (NDManager scope = manager.newSubManager()) {
-            NDList all = tuning.batch(scope, tuning.indexOrder(), 0, n, Augmentation.none(), new Random(0));
-            float[] pixels = all.get(0).toFloatArray();
-            long[] labels = all.get(1).toLongArray();
-            if (replaced.length > 0) {
-                float[] poison =
-                        triggered.batch(scope, sources, 0, sources.length, Augmentation.none(), new Random(0))
-                                .get(0)
-                                .toFloatArray();
-                int size = pixels.length / n;
-                for (int k = 0; k < replaced.length; k++) {
-                    System.arraycopy(poison, k * size, pixels, replaced[k] * size, size);
-                    labels[replaced[k]] = target;
-                }
-            }
-            ArrayDataset dataset =
-                    new ArrayDataset.Builder()
-                            .setData(scope.create(pixels, new Shape(n).addAll(tuning.imageShape())))
-                            .optLabels(scope.create(labels))
-                            .setSampling(1, false)
-                            .build();
-            return ImageSet.read(dataset, scope);
-        }
-    }
-
-    private static int[] firstOfPermutation(int n, int count, Random random) {
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        shuffle(order, random);
-        return java.util.Arrays.copyOf(order, count);
-    }
-
-    /** The first {@code count} indices, in order, of images whose label is not {@code target}. */
-    private static int[] nonTarget(ImageSet images, int target, int count) {
-        int[] found = new int[count];
-        int k = 0;
-        for (int i = 0; i < images.size() && k < count; i++) {
-            if (images.label(i) != target) {
-                found[k++] = i;
-            }
-        }
-        return java.util.Arrays.copyOf(found, k);
-    }
-
-    private static void shuffle(int[] order, Random random) {
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
     }
 
     private static void checkModel(Model model, Block block) {
