@@ -72,6 +72,10 @@ class TunerContractTest {
         cases.add(new Case(ImplicitBackdoorUnlearner.NAME, l -> withListener(ImplicitBackdoorUnlearner.builder()
                         .epochs(2).batchSize(16).learningRate(1e-3).seed(7), l).build(),
                 ImplicitBackdoorUnlearner.class, ImplicitBackdoorUnlearner.Builder.class));
+        cases.add(new Case(PathAwareMinimizer.NAME, l -> tiny(PathAwareMinimizer.builder(), l).build(),
+                PathAwareMinimizer.class, PathAwareMinimizer.Builder.class));
+        cases.add(new Case(FstPamTuner.NAME, l -> tiny(FstPamTuner.builder(), l).build(),
+                FstPamTuner.class, FstPamTuner.Builder.class));
         return cases.stream();
     }
 

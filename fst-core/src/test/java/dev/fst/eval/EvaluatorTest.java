@@ -47,6 +47,27 @@ class EvaluatorTest {
     }
 
     @Test
+    void robustAccuracy_scoresNonTargetTriggeredImagesAgainstTheirOwnLabels() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch"); Model model = constant(m)) {
+            ArrayDataset triggered =
+                    new ArrayDataset.Builder()
+                            .setData(m.randomUniform(0, 1, new Shape(6, 1, 2, 2)))
+                            .optLabels(m.create(new long[] {2, 0, 2, 1, 0, 1}))
+                            .setSampling(2, false)
+                            .build();
+            // target 0: images 1 and 4 are left out; the model predicts 2, right for images 0 and 2 only
+            assertEquals(new Rate(2, 4), Evaluator.robustAccuracy(model, triggered, 0));
+            // and none of the four goes to the target, so RA + ASR = 1 here
+            assertEquals(new Rate(0, 4), Evaluator.attackSuccessRate(model, triggered, 0));
+            // target 2: the model sends every other image to the target, so RA is 0
+            assertEquals(new Rate(0, 4), Evaluator.robustAccuracy(model, triggered, 2, 3));
+            assertEquals(new Rate(4, 4), Evaluator.attackSuccessRate(model, triggered, 2));
+            assertEquals("target must be >= 0 but was -1", assertThrows(IllegalArgumentException.class,
+                    () -> Evaluator.robustAccuracy(model, triggered, -1)).getMessage());
+        }
+    }
+
+    @Test
     void rate_reportsPercentAndRefusesImpossibleCounts() {
         assertEquals(50.0, new Rate(1, 2).percent());
         assertEquals("50.00% (1/2)", new Rate(1, 2).toString());
