@@ -1,4 +1,4 @@
-package dev.fst.tuning;
+package dev.fst.internal;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -7,7 +7,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import dev.fst.internal.EngineAdapter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,17 +23,26 @@ import java.util.List;
  * not expose; its snapshot is the serialised module, and restoring swaps a module loaded from it
  * into the model ({@link Model#setBlock}) and closes the tuned one.
  */
-abstract class ModelSnapshot implements AutoCloseable {
+public abstract class ModelSnapshot implements AutoCloseable {
 
-    static ModelSnapshot take(Model model) {
+    /**
+     * Copies the model's complete state.
+     *
+     * @param model the model
+     * @return the snapshot; close it when it is no longer needed
+     */
+    public static ModelSnapshot take(Model model) {
         Block block = model.getBlock();
         return EngineAdapter.isTorchScript(block)
                 ? new TorchScriptSnapshot(model, block)
                 : new ParameterSnapshot(model);
     }
 
-    /** Puts the model back into the state it had when the snapshot was taken. */
-    abstract void restore();
+    /**
+     * Puts the model back into the state it had when the snapshot was taken. For a TorchScript
+     * model this replaces the model's block: references to its old parameters are stale after.
+     */
+    public abstract void restore();
 
     @Override
     public abstract void close();
@@ -54,7 +62,7 @@ abstract class ModelSnapshot implements AutoCloseable {
         }
 
         @Override
-        void restore() {
+        public void restore() {
             for (Pair<NDArray, NDArray> pair : copies) {
                 pair.getKey().set(new NDIndex("..."), pair.getValue());
             }
@@ -78,7 +86,7 @@ abstract class ModelSnapshot implements AutoCloseable {
         }
 
         @Override
-        void restore() {
+        public void restore() {
             Block tuned = model.getBlock();
             Block original;
             try {
