@@ -55,19 +55,34 @@ public final class FeatureShiftTuner extends AbstractPurifier {
     private final double alpha;
     private final boolean projection;
     private final HeadInitializer headInitializer;
+    private final boolean normalizedPenalty;
+    private final int warmStartEpochs;
+    private final double warmStartLearningRate;
+    private final double headLearningRateScale;
 
     private FeatureShiftTuner(
-            double alpha, boolean projection, HeadInitializer headInitializer, TuningConfig config) {
-        super(NAME, options(alpha, projection, headInitializer), config);
+            double alpha, boolean projection, HeadInitializer headInitializer, boolean normalizedPenalty,
+            int warmStartEpochs, double warmStartLearningRate, double headLearningRateScale, TuningConfig config) {
+        super(NAME, options(alpha, projection, headInitializer, normalizedPenalty, warmStartEpochs,
+                warmStartLearningRate, headLearningRateScale), config);
         this.alpha = alpha;
         this.projection = projection;
         this.headInitializer = headInitializer;
+        this.normalizedPenalty = normalizedPenalty;
+        this.warmStartEpochs = warmStartEpochs;
+        this.warmStartLearningRate = warmStartLearningRate;
+        this.headLearningRateScale = headLearningRateScale;
     }
 
     private static Map<String, Object> options(
-            double alpha, boolean projection, HeadInitializer headInitializer) {
+            double alpha, boolean projection, HeadInitializer headInitializer, boolean normalizedPenalty,
+            int warmStartEpochs, double warmStartLearningRate, double headLearningRateScale) {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("alpha", alpha);
+        map.put("normalizedPenalty", normalizedPenalty);
+        map.put("warmStartEpochs", warmStartEpochs);
+        map.put("warmStartLearningRate", warmStartLearningRate);
+        map.put("headLearningRateScale", headLearningRateScale);
         map.put("projection", projection);
         map.put(
                 "headInitializer",
@@ -115,10 +130,64 @@ public final class FeatureShiftTuner extends AbstractPurifier {
         @Override
         public void prepare(TuningContext context) {
             norms = NormProjection.capture(context.head());
-            penalty = InnerProductPenalty.capture(context.head(), alpha, context.manager());
+            penalty = InnerProductPenalty.capture(context.head(), alpha, normalizedPenalty, context.manager());
             for (HeadLayer layer : context.head().layers()) {
                 headInitializer.initialize(layer, context.random());
             }
+            if (warmStartEpochs > 0) {
+                warmStart(context);
+            }
+        }
+
+        /** Fits the fresh head on the current features (everything else held) before tuning all. */
+        private void warmStart(TuningContext context) {
+            java.util.List<ai.djl.nn.Parameter> head = new java.util.ArrayList<>();
+            for (HeadLayer layer : context.head().layers()) {
+                head.add(layer.weight());
+                if (layer.bias() != null) {
+                    head.add(layer.bias());
+                }
+            }
+            for (ai.djl.nn.Parameter parameter : head) {
+                if (!parameter.getArray().hasGradient()) {
+                    parameter.getArray().setRequiresGradient(true);
+                }
+            }
+            dev.fst.optim.TorchSgd sgd =
+                    new dev.fst.optim.TorchSgd(context.config().momentum(), 0, context.manager());
+            for (int e = 0; e < warmStartEpochs; e++) {
+                double lr = warmStartLearningRate * (1 + Math.cos(Math.PI * e / warmStartEpochs)) / 2;
+                context.forEachTrainingBatch(batch -> {
+                    try (ai.djl.training.GradientCollector collector = context.newGradientCollector()) {
+                        NDArray logits = context.forward(batch.images(), true);
+                        collector.backward(context.crossEntropy(logits, batch.labels()));
+                    }
+                    sgd.step(head, lr);
+                    for (ai.djl.nn.Parameter parameter : context.parameters()) {
+                        if (parameter.getArray().hasGradient()) {
+                            dev.fst.optim.TorchSgd.clearGradient(parameter.getArray());
+                        }
+                    }
+                    if (projection) {
+                        norms.project();
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void update(TuningContext context, java.util.List<ai.djl.nn.Parameter> trainable, double learningRate) {
+            if (headLearningRateScale == 1) {
+                context.optimizer().step(trainable, learningRate);
+                return;
+            }
+            java.util.List<ai.djl.nn.Parameter> head = new java.util.ArrayList<>();
+            java.util.List<ai.djl.nn.Parameter> rest = new java.util.ArrayList<>();
+            for (ai.djl.nn.Parameter parameter : trainable) {
+                (context.head().contains(parameter) ? head : rest).add(parameter);
+            }
+            context.optimizer().step(rest, learningRate);
+            context.optimizer().step(head, learningRate * headLearningRateScale);
         }
 
         @Override
@@ -142,6 +211,45 @@ public final class FeatureShiftTuner extends AbstractPurifier {
         private Double alpha;
         private Boolean projection;
         private HeadInitializer headInitializer;
+        private boolean normalizedPenalty;
+        private int warmStartEpochs;
+        private double warmStartLearningRate = 0.05;
+        private double headLearningRateScale = 1;
+
+        /**
+         * Experimental: divides each layer's penalty by {@code ||W0||^2}.
+         *
+         * @param normalized the setting
+         * @return this builder
+         */
+        public Builder normalizedPenalty(boolean normalized) {
+            this.normalizedPenalty = normalized;
+            return this;
+        }
+
+        /**
+         * Experimental: epochs fitting the fresh head alone before tuning everything.
+         *
+         * @param epochs {@code >= 0}
+         * @param learningRate the head's rate during them
+         * @return this builder
+         */
+        public Builder warmStart(int epochs, double learningRate) {
+            this.warmStartEpochs = epochs;
+            this.warmStartLearningRate = learningRate;
+            return this;
+        }
+
+        /**
+         * Experimental: the head's learning rate as a multiple of the others'.
+         *
+         * @param scale {@code > 0}
+         * @return this builder
+         */
+        public Builder headLearningRateScale(double scale) {
+            this.headLearningRateScale = scale;
+            return this;
+        }
 
         private Builder() {
             super(TuningConfig.paperDefaults());
@@ -211,6 +319,7 @@ public final class FeatureShiftTuner extends AbstractPurifier {
                     alpha != null ? alpha : 0.2,
                     projection != null ? projection : true,
                     headInitializer != null ? headInitializer : DEFAULT_INITIALIZER,
+                    normalizedPenalty, warmStartEpochs, warmStartLearningRate, headLearningRateScale,
                     config());
         }
     }

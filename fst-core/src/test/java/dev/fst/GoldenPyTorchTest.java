@@ -48,6 +48,7 @@ class GoldenPyTorchTest {
                             .learningRate(ref.get("lr").toDoubleArray()[0])
                             .epochs(epochs)
                             .batchSize(16)
+                            .heldOutFraction(0)
                             .augmentation(Augmentation.none())
                             .head(HeadSelector.named("fc"))
                             .headInitializer(

@@ -71,7 +71,8 @@ import java.util.Map;
  * heldOutAccuracyBefore}, {@code heldOutAccuracyAfter} and {@code masks} ({@link ChannelMasks}).
  *
  * <p>Options and defaults: {@code eps} 0.4, {@code alpha} 0.2, {@code pruningStep} 0.05, {@code
- * pruningMax} 0.9, {@code maxAccuracyDrop} 0.1 (relative), {@code heldOutFraction} 0.2; shared
+ * pruningMax} 0.9, {@code maxAccuracyDrop} 0.1 (relative); the threshold is chosen on the shared held-out share
+ * of the tuning images ({@code heldOutFraction}, default 0.2, which must not be 0 for ANP); shared
  * options as in {@link TuningConfig} except learning rate 0.2 (the mask rate of the original ANP
  * code; BackdoorBench's configuration uses 0.01) and 20 epochs (the reference runs 2,000 iterations
  * of batch 256; set {@code epochs} for a comparable number of steps). Momentum and weight decay
@@ -88,7 +89,6 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
     private final double pruningStep;
     private final double pruningMax;
     private final double maxAccuracyDrop;
-    private final double heldOutFraction;
 
     private AdversarialNeuronPruner(
             double eps,
@@ -96,18 +96,16 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
             double pruningStep,
             double pruningMax,
             double maxAccuracyDrop,
-            double heldOutFraction,
             TuningConfig config) {
         super(
                 NAME,
-                options(eps, alpha, pruningStep, pruningMax, maxAccuracyDrop, heldOutFraction),
+                options(eps, alpha, pruningStep, pruningMax, maxAccuracyDrop),
                 config);
         this.eps = eps;
         this.alpha = alpha;
         this.pruningStep = pruningStep;
         this.pruningMax = pruningMax;
         this.maxAccuracyDrop = maxAccuracyDrop;
-        this.heldOutFraction = heldOutFraction;
     }
 
     private static Map<String, Object> options(
@@ -115,15 +113,13 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
             double alpha,
             double pruningStep,
             double pruningMax,
-            double maxAccuracyDrop,
-            double heldOutFraction) {
+            double maxAccuracyDrop) {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("eps", eps);
         map.put("alpha", alpha);
         map.put("pruningStep", pruningStep);
         map.put("pruningMax", pruningMax);
         map.put("maxAccuracyDrop", maxAccuracyDrop);
-        map.put("heldOutFraction", heldOutFraction);
         map.put("schedule", "constant (the mask learning rate does not decay)");
         return map;
     }
@@ -168,8 +164,8 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
         }
 
         @Override
-        public double heldOutFraction() {
-            return heldOutFraction;
+        public boolean needsHeldOut() {
+            return true;
         }
 
         @Override
@@ -358,7 +354,6 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
         private Double pruningStep;
         private Double pruningMax;
         private Double maxAccuracyDrop;
-        private Double heldOutFraction;
 
         private Builder() {
             super(TuningConfig.paperDefaults().withLearningRate(0.2).withEpochs(20));
@@ -453,26 +448,6 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
             return this;
         }
 
-        /**
-         * Sets the share of the clean tuning images set aside (never trained on) to choose the
-         * pruning threshold. Default 0.2. The reference chooses it with the test set's attack
-         * success rate, which a defender does not have.
-         *
-         * @param heldOutFraction in {@code (0, 0.5]}
-         * @return this builder
-         * @throws IllegalArgumentException if it is outside (0, 0.5]
-         * @throws IllegalStateException if it was set before
-         */
-        public Builder heldOutFraction(double heldOutFraction) {
-            requireUnset(this.heldOutFraction, "heldOutFraction");
-            Preconditions.checkArgument(
-                    heldOutFraction > 0 && heldOutFraction <= 0.5,
-                    "heldOutFraction must be in (0, 0.5] but was %s",
-                    (Object) heldOutFraction);
-            this.heldOutFraction = heldOutFraction;
-            return this;
-        }
-
         private static double checkUnit(String option, double value) {
             Preconditions.checkArgument(
                     value >= 0 && value <= 1, "%s must be in [0, 1] but was %s", option,
@@ -492,7 +467,6 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
                     pruningStep != null ? pruningStep : 0.05,
                     pruningMax != null ? pruningMax : 0.9,
                     maxAccuracyDrop != null ? maxAccuracyDrop : 0.1,
-                    heldOutFraction != null ? heldOutFraction : 0.2,
                     config());
         }
     }

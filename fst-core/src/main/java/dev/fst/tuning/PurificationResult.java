@@ -27,6 +27,7 @@ public final class PurificationResult {
     private final Instant startedAt;
     private final Duration wallTime;
     private final ImmutableMap<String, Object> details;
+    private final AccuracyCheck accuracyCheck;
 
     PurificationResult(
             String method,
@@ -39,7 +40,8 @@ public final class PurificationResult {
             Map<String, String> environment,
             Instant startedAt,
             Duration wallTime,
-            Map<String, Object> details) {
+            Map<String, Object> details,
+            AccuracyCheck accuracyCheck) {
         this.method = method;
         this.model = model;
         this.head = head;
@@ -51,6 +53,28 @@ public final class PurificationResult {
         this.startedAt = startedAt;
         this.wallTime = wallTime;
         this.details = ImmutableMap.copyOf(details);
+        this.accuracyCheck = accuracyCheck;
+    }
+
+    /**
+     * Returns the accuracy guard: the model's accuracy on the held-out share of the tuning images
+     * before and after the run, and whether the drop stayed within the budget.
+     *
+     * @return the check; {@link AccuracyCheck#measured()} is false when nothing was held out
+     */
+    public AccuracyCheck accuracyCheck() {
+        return accuracyCheck;
+    }
+
+    /**
+     * Returns whether the run kept its held-out accuracy within the budget. A run that returns
+     * {@code false} is logged at WARN; its model should not be used without a look at why. It says
+     * nothing about a surviving backdoor, which clean data cannot show.
+     *
+     * @return {@link AccuracyCheck#withinBudget()}
+     */
+    public boolean withinBudget() {
+        return accuracyCheck.withinBudget();
     }
 
     /**
@@ -209,7 +233,10 @@ public final class PurificationResult {
                 .append(configuration)
                 .append('\n')
                 .append("  environment ")
-                .append(environment);
+                .append(environment)
+                .append('\n')
+                .append("  ")
+                .append(accuracyCheck);
         if (!details.isEmpty()) {
             sb.append('\n').append("  details ").append(details);
         }

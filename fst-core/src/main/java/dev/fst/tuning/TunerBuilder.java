@@ -29,6 +29,8 @@ public abstract class TunerBuilder<B extends TunerBuilder<B>> {
     private Augmentation augmentation;
     private Boolean channelsLast;
     private Boolean allocatorTuning;
+    private Double heldOutFraction;
+    private Double accuracyBudget;
     private final List<TuningListener> listeners = new ArrayList<>();
 
     /**
@@ -221,6 +223,38 @@ public abstract class TunerBuilder<B extends TunerBuilder<B>> {
     }
 
     /**
+     * Sets the share of the tuning images held out of tuning, class-balanced and seeded, for the
+     * accuracy guard ({@link AccuracyCheck}) and for methods that choose settings on clean data.
+     * Default 0.2. {@code 0} tunes on every image and turns the guard off.
+     *
+     * @param heldOutFraction in {@code [0, 0.5]}
+     * @return this builder
+     * @throws IllegalArgumentException if it is outside [0, 0.5]
+     * @throws IllegalStateException if already set
+     */
+    public B heldOutFraction(double heldOutFraction) {
+        requireUnset(this.heldOutFraction, "heldOutFraction");
+        this.heldOutFraction = TuningConfig.checkHeldOutFraction(heldOutFraction);
+        return self();
+    }
+
+    /**
+     * Sets the largest acceptable drop of held-out accuracy, in percentage points. Default 3: a
+     * larger drop is logged at WARN and {@link PurificationResult#withinBudget()} is false (the
+     * {@code purify} command then writes no model).
+     *
+     * @param accuracyBudget in {@code (0, 100]}
+     * @return this builder
+     * @throws IllegalArgumentException if it is outside (0, 100]
+     * @throws IllegalStateException if already set
+     */
+    public B accuracyBudget(double accuracyBudget) {
+        requireUnset(this.accuracyBudget, "accuracyBudget");
+        this.accuracyBudget = TuningConfig.checkAccuracyBudget(accuracyBudget);
+        return self();
+    }
+
+    /**
      * Builds the shared options from what was set and the defaults.
      *
      * @return the validated, immutable options
@@ -238,6 +272,8 @@ public abstract class TunerBuilder<B extends TunerBuilder<B>> {
                 augmentation != null ? augmentation : defaults.augmentation(),
                 channelsLast != null ? channelsLast : defaults.channelsLast(),
                 allocatorTuning != null ? allocatorTuning : defaults.allocatorTuning(),
+                heldOutFraction != null ? heldOutFraction : defaults.heldOutFraction(),
+                accuracyBudget != null ? accuracyBudget : defaults.accuracyBudget(),
                 listeners);
     }
 }

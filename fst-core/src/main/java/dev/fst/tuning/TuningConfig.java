@@ -34,6 +34,12 @@ import java.util.Objects;
  *       next step (process-wide mallopt; no measured gain since the forward pass releases its
  *       intermediates, more peak memory)</td>
  *       <td>true / false</td></tr>
+ *   <tr><td>heldOutFraction</td><td>0.2: a seeded, class-balanced fifth of the tuning images is
+ *       held out of tuning to measure the accuracy guard ({@link AccuracyCheck}) and for methods
+ *       that choose settings on clean data (ANP's pruning threshold, FST's automatic alpha)</td>
+ *       <td>[0, 0.5]; 0 turns the guard off</td></tr>
+ *   <tr><td>accuracyBudget</td><td>3 percentage points of held-out accuracy; a larger drop is
+ *       logged at WARN and marked in the result</td><td>(0, 100]</td></tr>
  *   <tr><td>listeners</td><td>none (epochs are logged at INFO)</td><td>any</td></tr>
  * </table>
  */
@@ -50,6 +56,8 @@ public final class TuningConfig {
     private final Augmentation augmentation;
     private final boolean channelsLast;
     private final boolean allocatorTuning;
+    private final double heldOutFraction;
+    private final double accuracyBudget;
     private final ImmutableList<TuningListener> listeners;
 
     TuningConfig(
@@ -64,6 +72,8 @@ public final class TuningConfig {
             Augmentation augmentation,
             boolean channelsLast,
             boolean allocatorTuning,
+            double heldOutFraction,
+            double accuracyBudget,
             List<TuningListener> listeners) {
         this.epochs = checkEpochs(epochs);
         this.learningRate = checkLearningRate(learningRate);
@@ -76,6 +86,8 @@ public final class TuningConfig {
         this.augmentation = Objects.requireNonNull(augmentation, "augmentation must not be null");
         this.channelsLast = channelsLast;
         this.allocatorTuning = allocatorTuning;
+        this.heldOutFraction = checkHeldOutFraction(heldOutFraction);
+        this.accuracyBudget = checkAccuracyBudget(accuracyBudget);
         this.listeners = ImmutableList.copyOf(listeners);
     }
 
@@ -87,7 +99,7 @@ public final class TuningConfig {
     public static TuningConfig paperDefaults() {
         return new TuningConfig(
                 10, 0.01, 0.9, 0, 128, HeadSelector.auto(), null, 0L, Augmentation.cropAndFlip(),
-                true, false, List.of());
+                true, false, DEFAULT_HELD_OUT_FRACTION, DEFAULT_ACCURACY_BUDGET, List.of());
     }
 
     /**
@@ -99,7 +111,7 @@ public final class TuningConfig {
     public TuningConfig withEpochs(int epochs) {
         return new TuningConfig(
                 epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed,
-                augmentation, channelsLast, allocatorTuning, listeners);
+                augmentation, channelsLast, allocatorTuning, heldOutFraction, accuracyBudget, listeners);
     }
 
     /**
@@ -111,7 +123,7 @@ public final class TuningConfig {
     public TuningConfig withLearningRate(double learningRate) {
         return new TuningConfig(
                 epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed,
-                augmentation, channelsLast, allocatorTuning, listeners);
+                augmentation, channelsLast, allocatorTuning, heldOutFraction, accuracyBudget, listeners);
     }
 
     /**
@@ -123,7 +135,7 @@ public final class TuningConfig {
     public TuningConfig withBatchSize(int batchSize) {
         return new TuningConfig(
                 epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed,
-                augmentation, channelsLast, allocatorTuning, listeners);
+                augmentation, channelsLast, allocatorTuning, heldOutFraction, accuracyBudget, listeners);
     }
 
     /**
@@ -135,7 +147,7 @@ public final class TuningConfig {
     public TuningConfig withMomentum(double momentum) {
         return new TuningConfig(
                 epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed,
-                augmentation, channelsLast, allocatorTuning, listeners);
+                augmentation, channelsLast, allocatorTuning, heldOutFraction, accuracyBudget, listeners);
     }
 
     /**
@@ -147,7 +159,41 @@ public final class TuningConfig {
     public TuningConfig withWeightDecay(double weightDecay) {
         return new TuningConfig(
                 epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed, augmentation, channelsLast,
-                allocatorTuning, listeners);
+                allocatorTuning, heldOutFraction, accuracyBudget, listeners);
+    }
+
+    /**
+     * Returns a copy with another held-out share, for trainers that must use every image.
+     *
+     * @param heldOutFraction in {@code [0, 0.5]}
+     * @return the copy
+     */
+    public TuningConfig withHeldOutFraction(double heldOutFraction) {
+        return new TuningConfig(
+                epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed, augmentation, channelsLast,
+                allocatorTuning, heldOutFraction, accuracyBudget, listeners);
+    }
+
+    /** The default share of the tuning images held out for the accuracy guard. */
+    public static final double DEFAULT_HELD_OUT_FRACTION = 0.2;
+
+    /** The default accuracy budget, in percentage points of held-out accuracy. */
+    public static final double DEFAULT_ACCURACY_BUDGET = 3;
+
+    static double checkHeldOutFraction(double heldOutFraction) {
+        Preconditions.checkArgument(
+                heldOutFraction >= 0 && heldOutFraction <= 0.5,
+                "heldOutFraction must be in [0, 0.5] but was %s",
+                heldOutFraction);
+        return heldOutFraction;
+    }
+
+    static double checkAccuracyBudget(double accuracyBudget) {
+        Preconditions.checkArgument(
+                accuracyBudget > 0 && accuracyBudget <= 100,
+                "accuracyBudget must be in (0, 100] percentage points but was %s",
+                accuracyBudget);
+        return accuracyBudget;
     }
 
     static int checkEpochs(int epochs) {
@@ -285,6 +331,24 @@ public final class TuningConfig {
     }
 
     /**
+     * Returns the share of the tuning images held out of tuning for the accuracy guard.
+     *
+     * @return a fraction in {@code [0, 0.5]}; 0 means no guard
+     */
+    public double heldOutFraction() {
+        return heldOutFraction;
+    }
+
+    /**
+     * Returns the largest acceptable drop of held-out accuracy.
+     *
+     * @return percentage points in {@code (0, 100]}
+     */
+    public double accuracyBudget() {
+        return accuracyBudget;
+    }
+
+    /**
      * Returns the progress listeners.
      *
      * @return an immutable list
@@ -312,6 +376,8 @@ public final class TuningConfig {
         map.put("augmentation", augmentation.toString());
         map.put("channelsLast", channelsLast);
         map.put("allocatorTuning", allocatorTuning);
+        map.put("heldOutFraction", heldOutFraction);
+        map.put("accuracyBudget", accuracyBudget);
         return map;
     }
 

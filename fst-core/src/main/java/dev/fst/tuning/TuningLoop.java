@@ -19,7 +19,9 @@ import com.google.common.base.Stopwatch;
 import dev.fst.data.Augmentation;
 import dev.fst.data.BatchStaging;
 import dev.fst.data.ImageSet;
+import dev.fst.eval.Rate;
 import dev.fst.head.ClassifierHead;
+import dev.fst.internal.ModelSnapshot;
 import dev.fst.optim.CosineSchedule;
 import dev.fst.optim.TorchSgd;
 import java.time.Duration;
@@ -98,6 +100,7 @@ public final class TuningLoop {
         private final TuningMethod hooks;
         private int epoch;
         private int batch;
+        private AccuracyCheck check;
         private final Map<String, Object> details = new LinkedHashMap<>();
 
         Run(
@@ -129,6 +132,12 @@ public final class TuningLoop {
             probe(block, images, head);
             hooks.validate(block, head);
             int[][] split = splitHeldOut(images);
+            if (split[1].length == 0 && hooks.needsHeldOut()) {
+                throw new IllegalArgumentException(
+                        method + " chooses its settings on the held-out share of the tuning images, but"
+                                + " none is held out (heldOutFraction " + config.heldOutFraction()
+                                + " of " + images.size() + " images); set heldOutFraction above 0");
+            }
 
             Map<NDArray, Boolean> gradientFlags = new IdentityHashMap<>();
             for (Pair<String, Parameter> pair : block.getParameters()) {
@@ -142,6 +151,9 @@ public final class TuningLoop {
                 List<EpochRecord> history =
                         tune(images, split, head, parameters, runManager, gradientFlags.keySet());
                 restoreGradientFlags(gradientFlags);
+                if (!check.withinBudget()) {
+                    logger.warn("{} lost more held-out accuracy than the budget allows: {}", method, check);
+                }
                 PurificationResult result =
                         new PurificationResult(
                                 method,
@@ -154,7 +166,8 @@ public final class TuningLoop {
                                 environment(device, allocatorTuned),
                                 startedAt,
                                 Duration.ofNanos(wall.elapsed(TimeUnit.NANOSECONDS)),
-                                details);
+                                details,
+                                check);
                 for (TuningListener listener : config.listeners()) {
                     listener.onTuningEnd(result);
                 }
@@ -187,8 +200,10 @@ public final class TuningLoop {
             context.setOptimizer(new TorchSgd(config.momentum(), config.weightDecay(), runManager));
             int[] order = split[0];
             context.setTrainingData(images, order);
+            Rate heldOutBefore = new Rate(0, 0);
             if (split[1].length > 0) {
                 context.setHeldOut(images, split[1]);
+                heldOutBefore = context.heldOutAccuracy();
             }
             hooks.prepare(context);
             List<Parameter> trainable = hooks.trainableParameters(context);
@@ -259,34 +274,39 @@ public final class TuningLoop {
             epoch = config.epochs();
             hooks.finish(context);
             checkFinite(context.parameters());
+            check = new AccuracyCheck(heldOutBefore,
+                    split[1].length > 0 ? context.heldOutAccuracy() : new Rate(0, 0), config.accuracyBudget());
             details.putAll(context.details());
             return history;
         }
 
         /**
-         * Sets the method's held-out share aside (seeded, independent of the training shuffle) and
-         * returns the indices left for training.
+         * Sets a class-balanced share of the tuning images aside (seeded, independent of the
+         * training shuffle): {@code round(heldOutFraction * n_c)} of the {@code n_c} images of
+         * each class, keeping at least one image of every class for tuning. Returns the indices
+         * left for tuning, sorted, and the held-out ones.
          */
         private int[][] splitHeldOut(ImageSet images) {
-            int[] all = images.indexOrder();
-            double fraction = hooks.heldOutFraction();
-            if (!(fraction >= 0 && fraction <= 0.5)) {
-                throw new IllegalStateException(
-                        method + " asked for a held-out fraction of " + fraction + "; it must be in [0, 0.5]");
+            double fraction = config.heldOutFraction();
+            if (fraction == 0) {
+                return new int[][] {images.indexOrder(), new int[0]};
             }
-            int held = (int) Math.round(all.length * fraction);
-            if (fraction > 0 && (held < 1 || held >= all.length)) {
-                throw new IllegalArgumentException(
-                        method + " sets " + fraction + " of the tuning images aside to choose its"
-                                + " settings, which needs at least 2 images; got " + all.length);
+            java.util.Map<Integer, List<Integer>> byClass = new java.util.TreeMap<>();
+            for (int i = 0; i < images.size(); i++) {
+                byClass.computeIfAbsent(images.label(i), k -> new ArrayList<>()).add(i);
             }
-            if (held == 0) {
-                return new int[][] {all, new int[0]};
+            Random random = new Random(config.seed() * 31 + 17);
+            List<Integer> held = new ArrayList<>();
+            List<Integer> kept = new ArrayList<>();
+            for (List<Integer> members : byClass.values()) {
+                Collections.shuffle(members, random);
+                int count = Math.min(members.size() - 1, (int) Math.round(fraction * members.size()));
+                held.addAll(members.subList(0, Math.max(0, count)));
+                kept.addAll(members.subList(Math.max(0, count), members.size()));
             }
-            shuffle(all, new Random(config.seed() * 31 + 17));
-            int[] train = java.util.Arrays.copyOfRange(all, held, all.length);
-            java.util.Arrays.sort(train);
-            return new int[][] {train, java.util.Arrays.copyOfRange(all, 0, held)};
+            int[] train = kept.stream().mapToInt(Integer::intValue).sorted().toArray();
+            int[] out = held.stream().mapToInt(Integer::intValue).sorted().toArray();
+            return new int[][] {train, out};
         }
 
         private void checkModel(Block block) {

@@ -10,7 +10,7 @@ import java.util.List;
  * What a purification method adds to the shared tuning loop of {@link TuningLoop}. Every hook has a
  * neutral default, so plain fine-tuning is an empty implementation.
  *
- * <p>The loop calls, in order: {@link #validate} before anything changes, {@link #heldOutFraction} and {@link #prepare} once after validation
+ * <p>The loop calls, in order: {@link #validate} and {@link #needsHeldOut} before anything changes, {@link #prepare} once after validation
  * (the model snapshot is already taken, so anything done from here on is undone on failure); {@link
  * #trainableParameters} once; then, per mini-batch, {@link #gradients} (by default: forward pass in
  * training mode, {@code mean cross-entropy + }{@link #penalty}, backward pass), {@link #update} (by
@@ -32,13 +32,14 @@ public interface TuningMethod {
     default void validate(ai.djl.nn.Block block, dev.fst.head.ClassifierHead head) {}
 
     /**
-     * Returns the share of the tuning images the loop sets aside before tuning (class-blind, seeded)
-     * for the method's own decisions, see {@link TuningContext#heldOutAccuracy()}. Default 0.
+     * Returns whether the method needs the held-out share of the tuning images ({@link
+     * TuningContext#heldOutAccuracy()}) to choose its settings; a run that holds nothing out
+     * ({@code heldOutFraction} 0) is then refused before anything changes. Default {@code false}.
      *
-     * @return a fraction in {@code [0, 0.5]}
+     * @return whether held-out images are required
      */
-    default double heldOutFraction() {
-        return 0;
+    default boolean needsHeldOut() {
+        return false;
     }
 
     /**

@@ -75,7 +75,7 @@ public final class BackdoorTrainer {
     public static final class Builder extends TunerBuilder<Builder> {
 
         private Builder() {
-            super(TuningConfig.paperDefaults().withLearningRate(0.1).withWeightDecay(5e-4));
+            super(TuningConfig.paperDefaults().withLearningRate(0.1).withWeightDecay(5e-4).withHeldOutFraction(0));
         }
 
         @Override
