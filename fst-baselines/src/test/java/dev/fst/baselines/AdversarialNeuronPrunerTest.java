@@ -208,9 +208,9 @@ class AdversarialNeuronPrunerTest {
         assertEquals("maxAccuracyDrop must be in [0, 1] but was -1.0",
                 assertThrows(IllegalArgumentException.class,
                         () -> AdversarialNeuronPruner.builder().maxAccuracyDrop(-1)).getMessage());
-        assertEquals("heldOutFraction must be in (0, 0.5] but was 0.0",
+        assertEquals("heldOutFraction must be in [0, 0.5] but was 0.6",
                 assertThrows(IllegalArgumentException.class,
-                        () -> AdversarialNeuronPruner.builder().heldOutFraction(0)).getMessage());
+                        () -> AdversarialNeuronPruner.builder().heldOutFraction(0.6)).getMessage());
         assertEquals("alpha was already set to 0.5",
                 assertThrows(IllegalStateException.class,
                         () -> AdversarialNeuronPruner.builder().alpha(0.5).alpha(0.6)).getMessage());

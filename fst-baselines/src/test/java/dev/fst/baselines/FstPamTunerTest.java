@@ -74,11 +74,11 @@ class FstPamTunerTest {
             original = Snapshots.parameters(model);
         }
         // the re-initialised head: FST with the same seed and a step too small to change a float
-        Map<String, float[]> reinitialised = afterRun(FeatureShiftTuner.builder().projection(false).epochs(1)
+        Map<String, float[]> reinitialised = afterRun(FeatureShiftTuner.builder().projection(false).heldOutFraction(0).epochs(1)
                 .batchSize(N).learningRate(1e-30).augmentation(Augmentation.none()).build(), TestModels.cnn(3, 8, 5), images);
-        Map<String, float[]> tuned = afterRun(FstPamTuner.builder().rho(RHO).alpha(ALPHA).epochs(1).batchSize(N)
+        Map<String, float[]> tuned = afterRun(FstPamTuner.builder().rho(RHO).alpha(ALPHA).heldOutFraction(0).epochs(1).batchSize(N)
                 .momentum(0).learningRate(LR).augmentation(Augmentation.none()).build(), TestModels.cnn(3, 8, 5), images);
-        Map<String, float[]> fst = afterRun(FeatureShiftTuner.builder().alpha(ALPHA).epochs(1).batchSize(N)
+        Map<String, float[]> fst = afterRun(FeatureShiftTuner.builder().alpha(ALPHA).heldOutFraction(0).epochs(1).batchSize(N)
                 .momentum(0).learningRate(LR).augmentation(Augmentation.none()).build(), TestModels.cnn(3, 8, 5), images);
 
         List<float[]> expected;

@@ -306,6 +306,7 @@ class NaturalGradientTunerTest {
     private static NaturalGradientTuner.Builder oneStep(double lr, double klClip) {
         return NaturalGradientTuner.builder()
                 .epochs(1)
+                .heldOutFraction(0)
                 .batchSize(IMAGES)
                 .augmentation(Augmentation.none())
                 .momentum(0)

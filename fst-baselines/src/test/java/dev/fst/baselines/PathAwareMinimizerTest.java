@@ -129,7 +129,7 @@ class PathAwareMinimizerTest {
         SyntheticImages images = SyntheticImages.generate(N, 3, 8, 11);
         Map<String, float[]> tuned;
         try (Model model = TestModels.cnn(3, 8, 5); NDManager data = NDManager.newBaseManager("PyTorch")) {
-            PurificationResult result = PathAwareMinimizer.builder().rho(RHO).epochs(2).batchSize(N).momentum(0)
+            PurificationResult result = PathAwareMinimizer.builder().rho(RHO).epochs(2).batchSize(N).momentum(0).heldOutFraction(0)
                     .learningRate(LR).augmentation(Augmentation.none()).build().purify(model, images.dataset(data));
             tuned = Snapshots.parameters(model);
             assertTrue((double) result.details().get("distanceFromOriginal") > 0);

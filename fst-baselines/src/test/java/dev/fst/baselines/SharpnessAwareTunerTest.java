@@ -44,7 +44,7 @@ class SharpnessAwareTunerTest {
         SyntheticImages images = SyntheticImages.generate(N, 3, 8, 11);
         Map<String, float[]> tuned;
         try (Model model = TestModels.cnn(3, 8, 5); NDManager data = NDManager.newBaseManager("PyTorch")) {
-            SharpnessAwareTuner.builder().rho(RHO).adaptive(adaptive).epochs(1).batchSize(N).momentum(0)
+            SharpnessAwareTuner.builder().rho(RHO).adaptive(adaptive).epochs(1).batchSize(N).momentum(0).heldOutFraction(0)
                     .learningRate(LR).augmentation(Augmentation.none()).build()
                     .purify(model, images.dataset(data));
             tuned = Snapshots.parameters(model);
