@@ -11,10 +11,13 @@ import org.junit.jupiter.api.Test;
 class FeatureShiftTunerBuilderTest {
 
     @Test
-    void build_withoutOptions_hasThePaperDefaults() {
-        FeatureShiftTuner tuner = FeatureShiftTuner.builder().build();
+    void paperBuilder_withoutOptions_hasThePaperDefaults() {
+        FeatureShiftTuner tuner = FeatureShiftTuner.paperBuilder().build();
         Map<String, Object> c = tuner.configuration();
         assertEquals(0.2, c.get("alpha"));
+        assertEquals("paper", c.get("penaltyScale"));
+        assertEquals(0, c.get("warmStartEpochs"));
+        assertEquals(0.0, c.get("heldOutFraction"));
         assertEquals(10, c.get("epochs"));
         assertEquals(0.01, c.get("learningRate"));
         assertEquals(0.9, c.get("momentum"));

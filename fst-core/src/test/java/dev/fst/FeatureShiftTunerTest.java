@@ -71,7 +71,7 @@ class FeatureShiftTunerTest {
                             worst.add(max);
                         }
                     };
-            FeatureShiftTuner.builder().epochs(2).batchSize(32).listener(check).build()
+            FeatureShiftTuner.paperBuilder().epochs(2).batchSize(32).listener(check).build()
                     .purify(model, SyntheticImages.generate(96, 4, 8, 5).dataset(data));
             assertEquals(6, worst.size(), "one check per step");
             for (double error : worst) {
@@ -107,7 +107,7 @@ class FeatureShiftTunerTest {
                             }
                         }
                     };
-            FeatureShiftTuner.builder().epochs(1).listener(check).build()
+            FeatureShiftTuner.paperBuilder().epochs(1).listener(check).build()
                     .purify(model, SyntheticImages.generate(32, 4, 8, 5).dataset(data));
             assertEquals(6, checked.size());
         }
@@ -118,7 +118,7 @@ class FeatureShiftTunerTest {
         try (Model model = TestModels.cnn(4, 8, 3); NDManager data = NDManager.newBaseManager("PyTorch")) {
             Map<String, float[]> before = Snapshots.parameters(model);
             PurificationResult result =
-                    FeatureShiftTuner.builder().epochs(2).batchSize(16).build()
+                    FeatureShiftTuner.paperBuilder().epochs(2).batchSize(16).build()
                             .purify(model, SyntheticImages.generate(64, 4, 8, 5).dataset(data));
             Map<String, float[]> after = Snapshots.parameters(model);
             assertEquals(before.keySet(), new java.util.HashSet<>(Snapshots.changed(before, after)),
@@ -159,7 +159,7 @@ class FeatureShiftTunerTest {
     private static Map<String, float[]> runWithSeed(long seed) {
         try (Model model = TestModels.vgg(4, 8, 3); NDManager data = NDManager.newBaseManager("PyTorch")) {
             ArrayDataset set = SyntheticImages.generate(64, 4, 8, 5).dataset(data);
-            FeatureShiftTuner.builder().epochs(2).batchSize(16).seed(seed).build().purify(model, set);
+            FeatureShiftTuner.paperBuilder().epochs(2).batchSize(16).seed(seed).build().purify(model, set);
             return Snapshots.parameters(model);
         }
     }
@@ -183,7 +183,7 @@ class FeatureShiftTunerTest {
         Map<String, float[]> before;
         try (Model model = TestModels.cnn(4, 8, 3); NDManager data = NDManager.newBaseManager("PyTorch")) {
             before = Snapshots.parameters(model);
-            PurificationResult result = FeatureShiftTuner.builder().epochs(2).batchSize(16).allocatorTuning(true)
+            PurificationResult result = FeatureShiftTuner.paperBuilder().epochs(2).batchSize(16).allocatorTuning(true)
                     .build().purify(model, SyntheticImages.generate(64, 4, 8, 5).dataset(data));
             // glibc on Linux (the build machines run Debian); elsewhere the option does nothing
             assertEquals(Boolean.toString(com.sun.jna.Platform.isLinux()), result.environment().get("allocatorTuned"),
@@ -195,7 +195,7 @@ class FeatureShiftTunerTest {
     private static Map<String, float[]> runWithLayout(boolean channelsLast, boolean allocatorTuning) {
         try (Model model = TestModels.vgg(4, 8, 3); NDManager data = NDManager.newBaseManager("PyTorch")) {
             ArrayDataset set = SyntheticImages.generate(64, 4, 8, 5).dataset(data);
-            FeatureShiftTuner.builder().epochs(2).batchSize(16).seed(3).channelsLast(channelsLast)
+            FeatureShiftTuner.paperBuilder().epochs(2).batchSize(16).seed(3).channelsLast(channelsLast)
                     .allocatorTuning(allocatorTuning).build().purify(model, set);
             return Snapshots.parameters(model);
         }
@@ -212,7 +212,7 @@ class FeatureShiftTunerTest {
                             live.add(model.getNDManager().getManagedArrays().size());
                         }
                     };
-            FeatureShiftTuner.builder().epochs(5).batchSize(16).listener(count).build()
+            FeatureShiftTuner.paperBuilder().epochs(5).batchSize(16).listener(count).build()
                     .purify(model, SyntheticImages.generate(64, 4, 8, 5).dataset(data));
             assertEquals(5, live.size());
             assertEquals(live.get(1), live.get(4), "live arrays per epoch: " + live);
@@ -232,7 +232,7 @@ class FeatureShiftTunerTest {
                         }
                     };
             PurificationResult result =
-                    FeatureShiftTuner.builder().epochs(5).batchSize(16).listener(count).build()
+                    FeatureShiftTuner.paperBuilder().epochs(5).batchSize(16).listener(count).build()
                             .purify(model, SyntheticImages.generate(64, 4, 8, 5).dataset(data));
             assertEquals(List.of("fc"), result.headLayers());
             assertEquals(live.get(1), live.get(4), "live arrays per epoch: " + live);

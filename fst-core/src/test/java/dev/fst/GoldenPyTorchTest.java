@@ -43,7 +43,7 @@ class GoldenPyTorchTest {
                             .setSampling(16, false)
                             .build();
             FeatureShiftTuner tuner =
-                    FeatureShiftTuner.builder()
+                    FeatureShiftTuner.paperBuilder()
                             .alpha(ref.get("alpha").toDoubleArray()[0])
                             .learningRate(ref.get("lr").toDoubleArray()[0])
                             .epochs(epochs)

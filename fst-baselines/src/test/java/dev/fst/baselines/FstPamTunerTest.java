@@ -39,9 +39,9 @@ class FstPamTunerTest {
     @Test
     void rhoZero_isFeatureShiftTuningBitForBit() {
         for (Supplier<Model> model : List.<Supplier<Model>>of(() -> TestModels.cnn(4, 8, 3), () -> TestModels.vgg(4, 8, 3))) {
-            Map<String, float[]> fstPam = afterRun(FstPamTuner.builder().rho(0).alpha(ALPHA).epochs(2).batchSize(16)
+            Map<String, float[]> fstPam = afterRun(FstPamTuner.builder().rho(0).alpha(ALPHA).heldOutFraction(0).epochs(2).batchSize(16)
                     .learningRate(0.02).seed(7).build(), model.get());
-            Map<String, float[]> fst = afterRun(FeatureShiftTuner.builder().alpha(ALPHA).epochs(2).batchSize(16)
+            Map<String, float[]> fst = afterRun(FeatureShiftTuner.paperBuilder().alpha(ALPHA).epochs(2).batchSize(16)
                     .learningRate(0.02).seed(7).build(), model.get());
             assertEquals(List.of(), Snapshots.changed(fst, fstPam), "same weights and BatchNorm statistics");
         }
@@ -74,11 +74,11 @@ class FstPamTunerTest {
             original = Snapshots.parameters(model);
         }
         // the re-initialised head: FST with the same seed and a step too small to change a float
-        Map<String, float[]> reinitialised = afterRun(FeatureShiftTuner.builder().projection(false).heldOutFraction(0).epochs(1)
+        Map<String, float[]> reinitialised = afterRun(FeatureShiftTuner.paperBuilder().projection(false).heldOutFraction(0).epochs(1)
                 .batchSize(N).learningRate(1e-30).augmentation(Augmentation.none()).build(), TestModels.cnn(3, 8, 5), images);
         Map<String, float[]> tuned = afterRun(FstPamTuner.builder().rho(RHO).alpha(ALPHA).heldOutFraction(0).epochs(1).batchSize(N)
                 .momentum(0).learningRate(LR).augmentation(Augmentation.none()).build(), TestModels.cnn(3, 8, 5), images);
-        Map<String, float[]> fst = afterRun(FeatureShiftTuner.builder().alpha(ALPHA).heldOutFraction(0).epochs(1).batchSize(N)
+        Map<String, float[]> fst = afterRun(FeatureShiftTuner.paperBuilder().alpha(ALPHA).heldOutFraction(0).epochs(1).batchSize(N)
                 .momentum(0).learningRate(LR).augmentation(Augmentation.none()).build(), TestModels.cnn(3, 8, 5), images);
 
         List<float[]> expected;

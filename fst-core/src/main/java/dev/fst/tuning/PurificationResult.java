@@ -57,6 +57,23 @@ public final class PurificationResult {
     }
 
     /**
+     * Returns a copy with more details and the head found again on the model's current block, for
+     * a purifier that ran the loop several times and restored the model between runs (FST's
+     * automatic alpha): a restored TorchScript model has a new block, so the head of the run kept
+     * must refer to its parameters.
+     *
+     * @param extra details to add after the run's own
+     * @param head the head on the model's current block
+     * @return the copy
+     */
+    public PurificationResult withDetails(Map<String, Object> extra, ClassifierHead head) {
+        Map<String, Object> merged = new java.util.LinkedHashMap<>(details);
+        merged.putAll(extra);
+        return new PurificationResult(method, model, head, configuration, epochs, samples, imageShape,
+                environment, startedAt, wallTime, merged, accuracyCheck);
+    }
+
+    /**
      * Returns the accuracy guard: the model's accuracy on the held-out share of the tuning images
      * before and after the run, and whether the drop stayed within the budget.
      *

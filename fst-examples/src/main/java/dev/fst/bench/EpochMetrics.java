@@ -66,4 +66,22 @@ public final class EpochMetrics implements TuningListener {
     public List<Point> points() {
         return List.copyOf(points);
     }
+
+    /**
+     * Turns per-method points into chart series of one metric, in percent.
+     *
+     * @param curves method name to points
+     * @param asr {@code true} for the attack success rate, {@code false} for clean accuracy
+     * @return name to (epochs, values)
+     */
+    static java.util.Map<String, double[][]> series(java.util.Map<String, java.util.List<Point>> curves, boolean asr) {
+        java.util.Map<String, double[][]> out = new java.util.LinkedHashMap<>();
+        curves.forEach((name, points) -> {
+            double[] x = points.stream().mapToDouble(Point::epoch).toArray();
+            double[] y = points.stream().mapToDouble(p -> 100 * (asr ? p.attackSuccessRate() : p.cleanAccuracy()))
+                    .toArray();
+            out.put(name, new double[][] {x, y});
+        });
+        return out;
+    }
 }

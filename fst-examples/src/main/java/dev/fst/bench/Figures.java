@@ -1,8 +1,11 @@
 package dev.fst.bench;
 
+import dev.fst.report.Charts;
+
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.RandomAccessDataset;
+import dev.fst.AlphaSearch;
 import dev.fst.FeatureShiftTuner;
 import dev.fst.lab.BackdoorLab;
 import dev.fst.lab.Defenses;
@@ -13,7 +16,9 @@ import dev.fst.lab.data.HeldOutSplit;
 import dev.fst.lab.data.LabData;
 import dev.fst.lab.data.LabeledImages;
 import dev.fst.lab.train.ModelStore;
+import dev.fst.report.AlphaChart;
 import dev.fst.tuning.PurificationException;
+import dev.fst.tuning.PurificationResult;
 import dev.fst.tuning.Purifier;
 import dev.fst.tuning.TuningListener;
 import java.io.IOException;
@@ -25,26 +30,28 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
  * The benchmark's figures on one lab setting (the lab's options choose attack, rate, model and
  * sizes): tuning curves of every weight-tuning defense (clean accuracy and ASR after every epoch,
- * the paper's efficiency figure), FST with and without the projection, alpha sensitivity (0 to 0.5)
- * tuning-set size sensitivity (down to 50 images), and a t-SNE of the penultimate features of clean
+ * the paper's efficiency figure), FST with and without the projection, alpha sensitivity (0 to 0.5,
+ * the paper's algorithm), the automatic alpha of FST's default (held-out clean accuracy of each
+ * alpha tried, from its {@link dev.fst.AlphaSearch} record), tuning-set size sensitivity (down to 50 images), and a t-SNE of the penultimate features of clean
  * target-class, clean other-class and triggered images before and after FST (the paper's Figure 3).
  * Each figure is a PNG plus a CSV of its numbers in {@code --out} (default {@code
  * bench-results/figures}).
  *
- * <p>Options: {@code --figures LIST} (default {@code curves,projection,alpha,size,tsne}), {@code --out
+ * <p>Options: {@code --figures LIST} (default {@code curves,projection,alpha,alpha-search,size,tsne}), {@code --out
  * DIR}; every other option goes to the lab ({@link LabOptions}). The lc attack is not supported
  * here (its trigger needs the surrogate model).
  */
 public final class Figures {
 
     /** The figures this program draws. */
-    public static final List<String> NAMES = List.of("curves", "projection", "alpha", "size", "tsne");
+    public static final List<String> NAMES = List.of("curves", "projection", "alpha", "alpha-search", "size", "tsne");
 
     /** The defenses whose curves are drawn: all that tune weights or masks epoch by epoch. */
     static final List<String> CURVE_METHODS = List.of("FT", "LP", "FE-tuning", "FT-init", "FT+SAM", "NGF", "NFT", "FST");
@@ -117,14 +124,16 @@ public final class Figures {
                     case "curves" -> {
                         Map<String, Function<TuningListener, Purifier>> methods = new LinkedHashMap<>();
                         for (String name : CURVE_METHODS) {
-                            methods.put(name, l -> Defenses.create(name, o, List.of(l)));
+                            // FST's curve is one run: the paper's algorithm, not the default's alpha search
+                            methods.put(name, name.equals(FeatureShiftTuner.NAME) ? l -> fst(o, paperAlpha(o), true, l)
+                                    : l -> Defenses.create(name, o, List.of(l)));
                         }
                         written.addAll(curves(s, dir, "curves", methods));
                     }
                     case "projection" -> {
                         Map<String, Function<TuningListener, Purifier>> variants = new LinkedHashMap<>();
-                        variants.put("FST with projection", l -> fst(o, o.alpha(), true, l));
-                        variants.put("FST without projection", l -> fst(o, o.alpha(), false, l));
+                        variants.put("FST with projection", l -> fst(o, paperAlpha(o), true, l));
+                        variants.put("FST without projection", l -> fst(o, paperAlpha(o), false, l));
                         written.addAll(curves(s, dir, "projection", variants));
                     }
                     case "alpha" -> {
@@ -134,13 +143,14 @@ public final class Figures {
                         }
                         written.addAll(sweep(dir, "alpha", "alpha", points, false));
                     }
+                    case "alpha-search" -> written.addAll(alphaSearch(s, dir));
                     case "size" -> {
                         Map<Double, EpochMetrics.Point> points = new LinkedHashMap<>();
                         for (int n : new int[] {1000, 500, 200, 100, 50}) {
                             if (n <= s.tuning().size()) {
                                 LabeledImages subset = n == s.tuning().size() ? s.tuning()
                                         : HeldOutSplit.of(s.tuning(), n, 0, o.seed()).tuning();
-                                points.put((double) n, last(s, l -> fst(o, o.alpha(), true, l), subset));
+                                points.put((double) n, last(s, l -> fst(o, paperAlpha(o), true, l), subset));
                             }
                         }
                         written.addAll(sweep(dir, "size", "tuning images", points, true));
@@ -164,8 +174,39 @@ public final class Figures {
         }
     }
 
+    /** The alpha of the paper's algorithm in these figures: {@code --alpha}, else the paper's 0.2. */
+    private static double paperAlpha(LabOptions o) {
+        return o.alpha() != null ? o.alpha() : FeatureShiftTuner.PAPER_ALPHA;
+    }
+
+    /** Runs FST's default (automatic alpha) on a fresh copy and draws its search record. */
+    private static List<Path> alphaSearch(Setting s, Path dir) throws IOException {
+        PurificationResult result;
+        try (Model model = s.freshCopy(); NDManager scope = s.manager().newSubManager()) {
+            result = Defenses.create(FeatureShiftTuner.NAME, s.o()).purify(model, s.tuning().toDataset(scope));
+        }
+        Object record = result.details().get("alphaSearch");
+        if (!(record instanceof AlphaSearch search)) {
+            throw new IllegalArgumentException("alpha-search needs FST's automatic alpha; drop --alpha");
+        }
+        Path png = dir.resolve("alpha-search.png");
+        Path csv = dir.resolve("alpha-search.csv");
+        StringBuilder text = new StringBuilder("alpha,scale,heldOutBefore,heldOutAfter,drop,kept\n");
+        for (AlphaSearch.Trial t : search.trials()) {
+            text.append(String.format(Locale.ROOT, "%s,%s,%.2f,%.2f,%.2f,%s%n", t.alpha(),
+                    search.scale().name().toLowerCase(Locale.ROOT), t.check().before().percent(),
+                    t.check().after().percent(), t.check().drop(), t.alpha() == search.chosen()));
+        }
+        Files.writeString(csv, text, StandardCharsets.UTF_8);
+        try (OutputStream stream = Files.newOutputStream(png)) {
+            AlphaChart.write(search, result.accuracyCheck().budget(), stream);
+        }
+        s.log().println(search);
+        return List.of(png, csv);
+    }
+
     private static Purifier fst(LabOptions o, double alpha, boolean projection, TuningListener listener) {
-        FeatureShiftTuner.Builder b = FeatureShiftTuner.builder().seed(o.seed()).epochs(o.tuneEpochs())
+        FeatureShiftTuner.Builder b = FeatureShiftTuner.paperBuilder().seed(o.seed()).epochs(o.tuneEpochs())
                 .learningRate(o.tuneLearningRate()).alpha(alpha).projection(projection).listener(listener);
         return (o.device() != null ? b.device(o.device()) : b).build();
     }
@@ -209,9 +250,9 @@ public final class Figures {
         Path acc = dir.resolve(name + "-accuracy.png");
         String setting = s.o().attack() + " " + s.o().rate() + ", " + s.o().model().id();
         Charts.line(asr, "Attack success rate per epoch (" + setting + ")", "epoch", "ASR %",
-                Charts.series(curves, true), false);
+                EpochMetrics.series(curves, true), false);
         Charts.line(acc, "Clean accuracy per epoch (" + setting + ")", "epoch", "clean accuracy %",
-                Charts.series(curves, false), false);
+                EpochMetrics.series(curves, false), false);
         return List.of(table, asr, acc);
     }
 
@@ -234,7 +275,7 @@ public final class Figures {
             for (String stage : List.of("before", "after FST")) {
                 if (stage.startsWith("after")) {
                     try (NDManager scope = s.manager().newSubManager()) {
-                        fst(s.o(), s.o().alpha(), true, new TuningListener() {}).purify(model, s.tuning().toDataset(scope));
+                        fst(s.o(), paperAlpha(s.o()), true, new TuningListener() {}).purify(model, s.tuning().toDataset(scope));
                     }
                 }
                 List<double[]> features = new ArrayList<>();

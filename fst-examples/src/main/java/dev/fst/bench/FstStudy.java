@@ -23,8 +23,11 @@ import java.util.Locale;
 /**
  * Runs FST variants on one backdoored lab model and prints, per variant, clean accuracy and ASR on
  * the test set and the accuracy guard's held-out numbers. Variants are {@code key=value} lists
- * separated by {@code ;} in {@code --variants}: alpha, norm (0/1), warm (epochs), warmlr, headlr,
- * epochs, lr, heldout. Every other option goes to the lab.
+ * separated by {@code ;} in {@code --variants}, applied to {@link FeatureShiftTuner#builder()} (or
+ * to {@link FeatureShiftTuner#paperBuilder()} when the list starts with {@code paper}): alpha, auto
+ * (values separated by {@code /}), scale (paper/cosine), warm (epochs), warmlr, epochs, lr, heldout,
+ * proj (0/1), aug (none/flip/padding); {@code default} alone is the builder's defaults. Every other
+ * option goes to the lab.
  */
 public final class FstStudy {
 
@@ -33,12 +36,12 @@ public final class FstStudy {
     /**
      * Runs the study.
      *
-     * @param args {@code --variants "alpha=0.2;alpha=0.02,norm=1"} and lab options
+     * @param args {@code --variants "paper;default;alpha=4,scale=cosine"} and lab options
      * @throws Exception on bad input or a failed run
      */
     public static void main(String[] args) throws Exception {
         List<String> lab = new ArrayList<>();
-        String variants = "alpha=0.2";
+        String variants = "paper;default";
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--variants")) {
                 variants = args[++i];
@@ -61,27 +64,33 @@ public final class FstStudy {
             RandomAccessDataset test = data.test().toDataset(manager);
             RandomAccessDataset triggered = attack.triggeredTestSet(data.test()).toDataset(manager);
             for (String variant : variants.split(";")) {
-                FeatureShiftTuner.Builder b = FeatureShiftTuner.builder().seed(o.seed());
-                int warm = 0;
-                double warmLr = 0.05;
+                boolean paper = variant.startsWith("paper");
+                FeatureShiftTuner.Builder b =
+                        (paper ? FeatureShiftTuner.paperBuilder() : FeatureShiftTuner.builder()).seed(o.seed());
                 for (String part : variant.split(",")) {
+                    if (part.equals("paper") || part.equals("default")) {
+                        continue;
+                    }
                     String[] kv = part.split("=");
                     String v = kv[1];
                     switch (kv[0]) {
                         case "alpha" -> b.alpha(Double.parseDouble(v));
-                        case "norm" -> b.normalizedPenalty(v.equals("1"));
-                        case "warm" -> warm = Integer.parseInt(v);
-                        case "warmlr" -> warmLr = Double.parseDouble(v);
-                        case "headlr" -> b.headLearningRateScale(Double.parseDouble(v));
+                        case "auto" -> b.autoAlpha(java.util.Arrays.stream(v.split("/"))
+                                .mapToDouble(Double::parseDouble).toArray());
+                        case "scale" -> b.penaltyScale(dev.fst.PenaltyScale.valueOf(v.toUpperCase(Locale.ROOT)));
+                        case "warm" -> b.warmStartEpochs(Integer.parseInt(v));
+                        case "warmlr" -> b.warmStartLearningRate(Double.parseDouble(v));
                         case "epochs" -> b.epochs(Integer.parseInt(v));
                         case "lr" -> b.learningRate(Double.parseDouble(v));
                         case "heldout" -> b.heldOutFraction(Double.parseDouble(v));
                         case "proj" -> b.projection(v.equals("1"));
+                        case "aug" -> b.augmentation(switch (v) {
+                            case "none" -> dev.fst.data.Augmentation.none();
+                            case "flip" -> dev.fst.data.Augmentation.crop(0, true);
+                            default -> dev.fst.data.Augmentation.crop(Integer.parseInt(v), true);
+                        });
                         default -> throw new IllegalArgumentException("unknown key " + kv[0]);
                     }
-                }
-                if (warm > 0) {
-                    b.warmStart(warm, warmLr);
                 }
                 try (Model model = store.load(report.backdoor(), data.train().classes(), data.train().channels(),
                         data.train().height(), o.device())) {
@@ -90,6 +99,10 @@ public final class FstStudy {
                     Rate asr = Evaluator.attackSuccessRate(model, triggered, o.target());
                     System.out.printf(Locale.ROOT, "%-45s clean %6.2f ASR %6.2f | %s | %.1f s%n", variant,
                             clean.percent(), asr.percent(), result.accuracyCheck(), result.wallTime().toMillis() / 1e3);
+                    System.out.printf(Locale.ROOT, "RESULT;%s;%s;%s;%s;%.2f;%.2f;%.2f;%.2f;%.2f;%.2f%n", o.model().id(),
+                            o.attack(), o.rate(), variant, report.rows().get(0).cleanAccuracy().percent(),
+                            report.rows().get(0).attackSuccessRate().percent(), clean.percent(), asr.percent(),
+                            result.accuracyCheck().before().percent(), result.accuracyCheck().after().percent());
                 }
             }
         }

@@ -14,7 +14,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -57,6 +59,9 @@ final class OutputTransaction implements AutoCloseable {
     private final Path report;
     private final Path modelPart;
     private final Path reportPart;
+    /** Extra outputs (charts) by suffix: final path and temporary, written only when asked. */
+    private final Map<String, Path[]> extras = new LinkedHashMap<>();
+    private final java.util.Set<String> written = new java.util.HashSet<>();
     private final Path lockFile;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -65,11 +70,16 @@ final class OutputTransaction implements AutoCloseable {
     private boolean aborted;
     private boolean committed;
 
-    private OutputTransaction(Path model, Path report, Path lockFile, FileChannel lockChannel, FileLock lock) {
+    private OutputTransaction(Path model, Path report, Path lockFile, FileChannel lockChannel, FileLock lock,
+            List<String> extraSuffixes) {
         this.model = model;
         this.report = report;
         this.modelPart = hidden(model, MODEL_PART);
         this.reportPart = hidden(model, REPORT_PART);
+        for (int i = 0; i < extraSuffixes.size(); i++) {
+            extras.put(extraSuffixes.get(i), new Path[] {extraPath(model, extraSuffixes.get(i)),
+                hidden(model, ".extra" + i + ".part")});
+        }
         this.lockFile = lockFile;
         this.lockChannel = lockChannel;
         this.lock = lock;
@@ -100,6 +110,36 @@ final class OutputTransaction implements AutoCloseable {
      * @throws IllegalArgumentException with one line naming the problem and the flag
      */
     static OutputTransaction open(Path input, Path out, boolean force, long expectedBytes) {
+        return open(input, out, force, expectedBytes, List.of());
+    }
+
+    /**
+     * The path of an extra output: the model's name without its extension, then the suffix.
+     *
+     * @param model the model's path
+     * @param suffix such as {@code -alpha.png}
+     * @return the extra output's path
+     */
+    static Path extraPath(Path model, String suffix) {
+        String name = model.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return model.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + suffix);
+    }
+
+    /**
+     * Checks the outputs, extra ones (charts) included, as {@link #open(Path, Path, boolean, long)}
+     * does for the model and the report.
+     *
+     * @param input the input model file, which exists
+     * @param out the {@code --out} value
+     * @param force whether existing outputs may be replaced
+     * @param expectedBytes about how many bytes the outputs take
+     * @param extraSuffixes suffixes of extra outputs that may be written, such as {@code -alpha.png}
+     * @return the open transaction; close it
+     * @throws IllegalArgumentException with one line naming the problem and the flag
+     */
+    static OutputTransaction open(Path input, Path out, boolean force, long expectedBytes,
+            List<String> extraSuffixes) {
         Objects.requireNonNull(input, "input");
         if (out == null || out.toString().isBlank()) {
             throw new IllegalArgumentException("--out needs a file name, for example --out purified.pt");
@@ -129,11 +169,26 @@ final class OutputTransaction implements AutoCloseable {
         checkNotInput(input, absolute, "--out " + out + " is the input model; choose another file");
         checkNotInput(input, report, "the report " + report + ", written next to --out, would overwrite the"
                 + " input model; choose another --out");
-        for (Path helper : List.of(hidden(absolute, MODEL_PART), hidden(absolute, REPORT_PART), lockFile)) {
+        List<Path> helpers = new java.util.ArrayList<>(List.of(hidden(absolute, MODEL_PART),
+                hidden(absolute, REPORT_PART), lockFile));
+        for (int i = 0; i < extraSuffixes.size(); i++) {
+            helpers.add(hidden(absolute, ".extra" + i + ".part"));
+        }
+        for (Path helper : helpers) {
             checkNotInput(input, helper, "the temporary file " + helper + " of --out would overwrite the input"
                     + " model; choose another --out");
         }
-        for (Path path : List.of(absolute, report)) {
+        List<Path> finals = new java.util.ArrayList<>(List.of(absolute, report));
+        for (String suffix : extraSuffixes) {
+            Path extra = extraPath(absolute, suffix);
+            if (Files.isDirectory(extra)) {
+                throw new IllegalArgumentException("the output " + extra + " is a folder; choose another --out");
+            }
+            checkNotInput(input, extra, "the output " + extra + ", written next to --out, would overwrite the input"
+                    + " model; choose another --out");
+            finals.add(extra);
+        }
+        for (Path path : finals) {
             if (!force && Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
                 throw new IllegalArgumentException(path + " already exists; use --force to replace it");
             }
@@ -154,7 +209,8 @@ final class OutputTransaction implements AutoCloseable {
                 throw new IllegalArgumentException("another purify run is writing " + absolute + " (it holds "
                         + lockFile + "); wait for it to finish or choose another --out");
             }
-            OutputTransaction transaction = new OutputTransaction(absolute, report, lockFile, channel, lock);
+            OutputTransaction transaction = new OutputTransaction(absolute, report, lockFile, channel, lock,
+                    extraSuffixes);
             transaction.start(expectedBytes);
             return transaction;
         } catch (RuntimeException e) {
@@ -168,8 +224,9 @@ final class OutputTransaction implements AutoCloseable {
 
     private void start(long expectedBytes) {
         try {
-            Files.deleteIfExists(modelPart);
-            Files.deleteIfExists(reportPart);
+            for (Path part : parts()) {
+                Files.deleteIfExists(part);
+            }
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot remove the temporary files a stopped run left next to --out ("
                     + modelPart.getFileName() + "): " + reason(e), e);
@@ -207,7 +264,9 @@ final class OutputTransaction implements AutoCloseable {
      * @return their paths
      */
     List<Path> hiddenFiles() {
-        return List.of(modelPart, reportPart, lockFile);
+        List<Path> files = new java.util.ArrayList<>(parts());
+        files.add(lockFile);
+        return files;
     }
 
     /**
@@ -253,6 +312,25 @@ final class OutputTransaction implements AutoCloseable {
         write(reportPart, out -> out.write(json.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * Writes an extra output (a chart) into its temporary file; it is moved into place with the
+     * others by {@link #commit}.
+     *
+     * @param suffix one of the suffixes given to {@link #open}
+     * @param content writes it
+     * @return the extra output's final path
+     * @throws IOException if writing fails (the temporary file is removed)
+     */
+    Path writeExtra(String suffix, Content content) throws IOException {
+        Path[] paths = extras.get(suffix);
+        if (paths == null) {
+            throw new IllegalArgumentException("no extra output " + suffix + " was declared");
+        }
+        write(paths[1], content);
+        written.add(suffix);
+        return paths[0];
+    }
+
     private void write(Path part, Content content) throws IOException {
         OutputStream stream;
         synchronized (guard) {
@@ -283,15 +361,50 @@ final class OutputTransaction implements AutoCloseable {
             if (aborted) {
                 throw new IOException("the run is being stopped; nothing was written");
             }
-            move(modelPart, model);
+            List<Path[]> moves = new java.util.ArrayList<>();
+            moves.add(new Path[] {modelPart, model});
+            for (String suffix : written) {
+                Path[] paths = extras.get(suffix);
+                moves.add(new Path[] {paths[1], paths[0]});
+            }
+            moves.add(new Path[] {reportPart, report});
+            List<Path> done = new java.util.ArrayList<>();
             try {
-                move(reportPart, report);
+                for (Path[] move : moves) {
+                    move(move[0], move[1]);
+                    done.add(move[1]);
+                }
             } catch (IOException e) {
-                deleteQuietly(model);
+                done.forEach(OutputTransaction::deleteQuietly);
                 throw e;
             }
             committed = true;
         }
+    }
+
+    /**
+     * Moves only the report into place and drops every other output: a run whose model must not be
+     * written (the accuracy guard's budget was exceeded) still says why.
+     *
+     * @throws IOException if the move fails
+     */
+    void commitReportOnly() throws IOException {
+        synchronized (guard) {
+            if (aborted) {
+                throw new IOException("the run is being stopped; nothing was written");
+            }
+            move(reportPart, report);
+            committed = true;
+            for (Path part : parts()) {
+                deleteQuietly(part);
+            }
+        }
+    }
+
+    private List<Path> parts() {
+        List<Path> parts = new java.util.ArrayList<>(List.of(modelPart, reportPart));
+        extras.values().forEach(p -> parts.add(p[1]));
+        return parts;
     }
 
     private static void move(Path from, Path to) throws IOException {
@@ -310,8 +423,7 @@ final class OutputTransaction implements AutoCloseable {
         synchronized (guard) {
             aborted = true;
             if (!committed) {
-                deleteQuietly(modelPart);
-                deleteQuietly(reportPart);
+                parts().forEach(OutputTransaction::deleteQuietly);
             }
             release();
         }
@@ -326,8 +438,7 @@ final class OutputTransaction implements AutoCloseable {
         }
         synchronized (guard) {
             if (!committed) {
-                deleteQuietly(modelPart);
-                deleteQuietly(reportPart);
+                parts().forEach(OutputTransaction::deleteQuietly);
             }
             release();
         }

@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.RandomAccessDataset;
 import com.google.gson.GsonBuilder;
+import dev.fst.report.AlphaChart;
+import dev.fst.AlphaSearch;
 import dev.fst.FeatureShiftTuner;
 import dev.fst.baselines.AdversarialNeuronPruner;
 import dev.fst.baselines.FeatureExtractorTuner;
@@ -30,6 +32,7 @@ import dev.fst.lab.data.IdxDataset;
 import dev.fst.lab.data.ImageFolder;
 import dev.fst.lab.data.LabData;
 import dev.fst.lab.data.LabeledImages;
+import dev.fst.tuning.AccuracyCheck;
 import dev.fst.tuning.PurificationException;
 import dev.fst.tuning.PurificationResult;
 import dev.fst.tuning.Purifier;
@@ -76,13 +79,20 @@ import picocli.CommandLine.Option;
 @Command(name = "purify", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Purify a backdoored TorchScript classifier with a small clean image set.",
         footer = {"", "Exit codes: 0 success; 1 purification failed; 2 bad input (one line on stderr);",
-            "130/143 interrupted. The input model is never written; the model and its report",
-            "NAME.json are written together or not at all."})
+            "3 the accuracy guard's budget was exceeded (only the report is written, unless",
+            "--accept-accuracy-loss); 130/143 interrupted. The input model is never written; the model",
+            "and its report NAME.json (and chart NAME-alpha.png) are written together or not at all."})
 public final class PurifyCommand implements Callable<Integer> {
 
     /** The method names the command accepts, lower case. */
     public static final List<String> METHODS =
             List.of("fst", "ft", "lp", "fe-tuning", "ft-init", "ft-sam", "ngf", "anp", "i-bau", "nft");
+
+    /** Exit code of a run whose model is not written because the accuracy guard's budget was exceeded. */
+    public static final int EXIT_OVER_BUDGET = 3;
+
+    /** The suffix of the chart of FST's automatic alpha, written next to the model. */
+    static final String ALPHA_CHART = "-alpha.png";
 
     /** The largest image side {@code --size} accepts. */
     static final int MAX_SIZE = 4096;
@@ -106,8 +116,24 @@ public final class PurifyCommand implements Callable<Integer> {
             description = "fst (default), ft, lp, fe-tuning, ft-init, ft-sam, ngf, anp, i-bau, nft")
     private String method;
 
-    @Option(names = "--alpha", paramLabel = "X", description = "FST's alpha, >= 0 (default 0.2)")
+    @Option(names = "--alpha", paramLabel = "X",
+            description = "FST's alpha, fixed, in the paper's scale (default: chosen automatically on held-out clean"
+                    + " data among 16, 4 and 1 in the cosine scale)")
     private Double alpha;
+
+    @Option(names = "--budget", paramLabel = "POINTS",
+            description = "the accuracy guard's budget: the largest acceptable drop of held-out accuracy, in"
+                    + " percentage points, (0, 100] (default 3)")
+    private Double budget;
+
+    @Option(names = "--held-out", paramLabel = "F",
+            description = "share of --data held out of tuning for the accuracy guard, [0, 0.5] (default 0.2; 0 turns"
+                    + " the guard off)")
+    private Double heldOut;
+
+    @Option(names = "--accept-accuracy-loss",
+            description = "write the model even when the accuracy guard's budget is exceeded (exit code 0)")
+    private boolean acceptAccuracyLoss;
 
     @Option(names = "--epochs", paramLabel = "N", description = "tuning epochs, >= 1 (default: the method's)")
     private Integer epochs;
@@ -256,7 +282,10 @@ public final class PurifyCommand implements Callable<Integer> {
         checkModelFile();
         Purifier purifier = purifier(methodName);
         stage = "checking the output paths";
-        try (OutputTransaction output = OutputTransaction.open(model, out, force, Files.size(model) + (1 << 16))) {
+        List<String> charts = purifier instanceof FeatureShiftTuner fst && !fst.alphaCandidates().isEmpty()
+                ? List.of(ALPHA_CHART) : List.of();
+        try (OutputTransaction output = OutputTransaction.open(model, out, force, Files.size(model) + (1 << 20),
+                charts)) {
             stage = "listing the images";
             long images = dataSpec.countImages() + (evalSpec == null ? 0 : evalSpec.countImages());
             if (sizeOption != null) {
@@ -324,10 +353,13 @@ public final class PurifyCommand implements Callable<Integer> {
             stage = "writing the outputs";
             Map<String, Object> json = report(result, preprocessing, tuning, evaluation, trainModeMatters, before,
                     after, output);
-            output.writeModel(stream -> TorchScriptModels.write(net, stream));
-            output.writeReport(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
-                    .disableHtmlEscaping().create().toJson(json) + "\n");
-            output.commit();
+            AccuracyCheck check = result.accuracyCheck();
+            boolean rejected = !check.withinBudget() && !acceptAccuracyLoss;
+            json.put("outcome", rejected ? String.format(Locale.ROOT, "model not written: held-out accuracy dropped by"
+                    + " %.2f points, more than the budget of %.2f; rerun with --accept-accuracy-loss to write it",
+                    check.drop(), check.budget()) : "model written");
+            String text = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+                    .disableHtmlEscaping().create().toJson(json) + "\n";
             stdout.println();
             stdout.println("| model | clean accuracy | attack success rate |");
             stdout.println("|---|---|---|");
@@ -335,7 +367,24 @@ public final class PurifyCommand implements Callable<Integer> {
                     before.getOrDefault("attackSuccessRate", "—"));
             stdout.printf("| after %s | %s | %s |%n", result.method(), after.get("cleanAccuracy"),
                     after.getOrDefault("attackSuccessRate", "—"));
-            stdout.printf("wrote %s and %s%n", output.model(), output.report());
+            stdout.println("accuracy guard: " + check);
+            if (result.details().get("alphaSearch") instanceof AlphaSearch search) {
+                stdout.println("alpha: " + search);
+            }
+            if (rejected) {
+                output.writeReport(text);
+                output.commitReportOnly();
+                stderr.println("purify: " + json.get("outcome") + " (report: " + output.report() + ")");
+                return EXIT_OVER_BUDGET;
+            }
+            output.writeModel(stream -> TorchScriptModels.write(net, stream));
+            Path chart = null;
+            if (result.details().get("alphaSearch") instanceof AlphaSearch search) {
+                chart = output.writeExtra(ALPHA_CHART, stream -> AlphaChart.write(search, check.budget(), stream));
+            }
+            output.writeReport(text);
+            output.commit();
+            stdout.printf("wrote %s, %s%s%n", output.model(), output.report(), chart == null ? "" : " and " + chart);
         }
         return 0;
     }
@@ -369,6 +418,32 @@ public final class PurifyCommand implements Callable<Integer> {
         json.put("trainingModeHasEffect", trainModeMatters);
         json.put("before", before);
         json.put("after", after);
+        AccuracyCheck check = result.accuracyCheck();
+        Map<String, Object> guard = new LinkedHashMap<>();
+        guard.put("heldOutImages", check.images());
+        guard.put("before", check.before().toString());
+        guard.put("after", check.after().toString());
+        guard.put("dropPoints", check.drop());
+        guard.put("budgetPoints", check.budget());
+        guard.put("withinBudget", check.withinBudget());
+        json.put("accuracyGuard", guard);
+        if (result.details().get("alphaSearch") instanceof AlphaSearch search) {
+            Map<String, Object> alphaJson = new LinkedHashMap<>();
+            alphaJson.put("scale", search.scale().name().toLowerCase(Locale.ROOT));
+            List<Map<String, Object>> trials = new ArrayList<>();
+            for (AlphaSearch.Trial trial : search.trials()) {
+                Map<String, Object> t = new LinkedHashMap<>();
+                t.put("alpha", trial.alpha());
+                t.put("heldOutBefore", trial.check().before().value());
+                t.put("heldOutAfter", trial.check().after().value());
+                t.put("dropPoints", trial.check().drop());
+                trials.add(t);
+            }
+            alphaJson.put("tried", trials);
+            alphaJson.put("chosen", search.chosen());
+            alphaJson.put("withinBudget", search.withinBudget());
+            json.put("alphaSearch", alphaJson);
+        }
         json.put("tuningSeconds", result.wallTime().toMillis() / 1000.0);
         json.put("environment", result.environment());
         return json;
@@ -386,6 +461,12 @@ public final class PurifyCommand implements Callable<Integer> {
         }
         if (alpha != null && !(Double.isFinite(alpha) && alpha >= 0)) {
             throw new IllegalArgumentException("--alpha must be a finite number >= 0 but was " + alpha);
+        }
+        if (budget != null && !(budget > 0 && budget <= 100)) {
+            throw new IllegalArgumentException("--budget must be in (0, 100] percentage points but was " + budget);
+        }
+        if (heldOut != null && !(heldOut >= 0 && heldOut <= 0.5)) {
+            throw new IllegalArgumentException("--held-out must be in [0, 0.5] but was " + heldOut);
         }
         if (epochs != null && epochs < 1) {
             throw new IllegalArgumentException("--epochs must be >= 1 but was " + epochs);
@@ -591,6 +672,12 @@ public final class PurifyCommand implements Callable<Integer> {
         }
         if (device != null) {
             builder.device(Devices.parse(device));
+        }
+        if (budget != null) {
+            builder.accuracyBudget(budget);
+        }
+        if (heldOut != null) {
+            builder.heldOutFraction(heldOut);
         }
         return builder;
     }

@@ -105,8 +105,11 @@ public final class Defenses {
             case ImplicitBackdoorUnlearner.NAME ->
                     common(ImplicitBackdoorUnlearner.builder(), o, listeners).build();
             case NeuralMaskFineTuner.NAME -> common(NeuralMaskFineTuner.builder(), o, listeners).build();
-            case FeatureShiftTuner.NAME -> common(FeatureShiftTuner.builder(), o, listeners).alpha(o.alpha())
-                    .epochs(epochs).learningRate(lr).build();
+            case FeatureShiftTuner.NAME -> {
+                FeatureShiftTuner.Builder b = common(FeatureShiftTuner.builder(), o, listeners).epochs(epochs)
+                        .learningRate(lr);
+                yield (o.alpha() != null ? b.alpha(o.alpha()) : b).build();
+            }
             default -> throw new IllegalArgumentException("unknown defense '" + name + "'; use one of " + NAMES);
         };
     }

@@ -17,7 +17,7 @@ import java.util.Locale;
  * with a white 3x3 patch at 1 %, the small CNN trained to maturity on all other training images,
  * and FT and FST with the paper's settings. Without the data the lab falls back to its synthetic
  * images with the settings it had before real data (checkerboard BadNet, 20,000 training images, 1,000
- * tuning images, alpha and tuning rate 0.02). Options left unset take the default of the data
+ * tuning images, tuning rate 0.02). Options left unset take the default of the data
  * (see {@link #USAGE}).
  *
  * @param data {@code fashion-mnist[:DIR]}, {@code mnist:DIR}, {@code synthetic}, {@code cifar10:DIR},
@@ -43,7 +43,8 @@ import java.util.Locale;
  * @param tuneEpochs FST and FT epochs (default 10)
  * @param tuneLearningRate FST and FT learning rate (default 0.01, the paper's; on the synthetic
  *     data 0.02)
- * @param alpha FST's alpha (default 0.2, the paper's; on the synthetic data 0.02, see docs/lab.md)
+ * @param alpha FST's alpha in the paper's scale, or {@code null} (the default) for FST's own
+ *     default: alpha chosen on held-out clean data ({@link dev.fst.FeatureShiftTuner#builder()})
  * @param methods the defenses to run, in order (default FT and FST; {@code all} on the command line
  *     runs every one of {@link Defenses#NAMES}; empty: only the backdoored model is measured)
  * @param seed the seed of everything (default 1)
@@ -67,7 +68,7 @@ public record LabOptions(
         String augment,
         int tuneEpochs,
         double tuneLearningRate,
-        double alpha,
+        Double alpha,
         List<String> methods,
         long seed,
         Device device,
@@ -99,7 +100,7 @@ public record LabOptions(
                     + " / flip)",
             "  --tune-epochs N      FST/FT epochs (default 10)",
             "  --tune-lr X          FST/FT learning rate (default 0.01 / 0.02)",
-            "  --alpha X            FST alpha (default 0.2 / 0.02)",
+            "  --alpha X            FST alpha in the paper's scale (default: chosen on held-out clean data)",
             "  --methods LIST       defenses, comma-separated, or all: " + String.join(",", Defenses.NAMES),
             "                       (default FT,FST)",
             "  --seed N             seed (default 1)",
@@ -149,7 +150,7 @@ public record LabOptions(
                 "--augment must be flip, crop-flip or none but was '%s'", augment);
         Preconditions.checkArgument(tuneEpochs >= 1, "--tune-epochs must be >= 1 but was %s", tuneEpochs);
         Preconditions.checkArgument(tuneLearningRate > 0, "--tune-lr must be > 0 but was %s", tuneLearningRate);
-        Preconditions.checkArgument(alpha >= 0, "--alpha must be >= 0 but was %s", alpha);
+        Preconditions.checkArgument(alpha == null || alpha >= 0, "--alpha must be >= 0 but was %s", alpha);
         for (String method : methods) {
             Preconditions.checkArgument(Defenses.NAMES.contains(method), "unknown defense '%s' in --methods; use %s or all",
                     method, String.join(",", Defenses.NAMES));
@@ -293,7 +294,7 @@ public record LabOptions(
                     augment != null ? augment : real ? REAL_AUGMENT : "flip",
                     tuneEpochs != null ? tuneEpochs : 10,
                     tuneLearningRate != null ? tuneLearningRate : real ? 0.01 : 0.02,
-                    alpha != null ? alpha : real ? 0.2 : 0.02,
+                    alpha,
                     methods, seed, device, cache, retrain);
         }
     }

@@ -91,7 +91,7 @@ public final class JavaPurifyRun {
         try (Model net = Architecture.of(model).newModel(10, 32, seed, device);
                 NDManager dataManager = net.getNDManager().newSubManager()) {
             RandomAccessDataset dataset = images.toDataset(dataManager);
-            FeatureShiftTuner tuner = FeatureShiftTuner.builder()
+            FeatureShiftTuner tuner = FeatureShiftTuner.paperBuilder()
                     .alpha(alpha).epochs(epochs).batchSize(batchSize).learningRate(lr)
                     .augmentation(augmentation).seed(seed).channelsLast(channelsLast)
                     .allocatorTuning(allocatorTuning).build();

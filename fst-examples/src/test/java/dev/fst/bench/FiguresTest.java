@@ -23,7 +23,7 @@ class FiguresTest {
             "--attack", "badnet", "--rate", "0.1"};
         List<Path> written = Figures.run(args, new PrintStream(new ByteArrayOutputStream()));
         for (String name : List.of("curves-asr.png", "curves-accuracy.png", "projection-asr.png", "alpha.png",
-                "size.png", "tsne-before.png", "tsne-after.png")) {
+                "alpha-search.png", "size.png", "tsne-before.png", "tsne-after.png")) {
             Path png = out.resolve(name);
             assertTrue(written.contains(png), name);
             assertEquals(720, ImageIO.read(png.toFile()).getWidth(), name + " is a 720-pixel-wide PNG");
@@ -37,6 +37,9 @@ class FiguresTest {
         assertTrue(curves.get(1).startsWith("FT,0,"), curves.get(1));
         List<String> alpha = Files.readAllLines(out.resolve("alpha.csv"));
         assertEquals(8, alpha.size(), "seven alphas");
+        List<String> search = Files.readAllLines(out.resolve("alpha-search.csv"));
+        assertTrue(search.size() >= 2 && search.size() <= 4, "one to three alphas tried: " + search);
+        assertEquals(1, search.stream().filter(l -> l.endsWith(",true")).count(), "one alpha kept: " + search);
         List<String> tsne = Files.readAllLines(out.resolve("tsne.csv"));
         assertTrue(tsne.stream().anyMatch(l -> l.startsWith("after FST,triggered,")), "both stages, all groups");
         assertEquals(3, Files.readAllLines(out.resolve("size.csv")).size(), "of 1000..50, only 100 and 50 fit in 100 tuning images");

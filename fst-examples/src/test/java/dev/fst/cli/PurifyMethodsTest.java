@@ -28,7 +28,9 @@ class PurifyMethodsTest {
         Path out = dir.resolve("p.pt");
         PurifyCommandTest.Run run = PurifyCommandTest.purify("--model",
                 FIXTURES.resolve("backdoored_resnet.pt").toString(), "--data", "folder:" + FIXTURES.resolve("clean"),
-                "--out", out.toString(), "--method", method, "--epochs", "1", "--trigger", "badnet");
+                "--out", out.toString(), "--method", method, "--epochs", "1", "--trigger", "badnet",
+                // one epoch on the fixture's few images is about the methods working, not about accuracy
+                "--accept-accuracy-loss");
         assertEquals(0, run.code(), method + ": " + run.err());
         assertTrue(Files.size(out) > 0, method + ": model written");
         JsonObject report = JsonParser.parseString(Files.readString(dir.resolve("p.json"))).getAsJsonObject();

@@ -103,8 +103,9 @@ class BackdoorLabTest {
         assertEquals(installed ? "badnet" : "badnet-grid", options.attack());
         LabOptions synthetic = LabOptions.parse(new String[] {"--data", "synthetic"});
         assertFalse(synthetic.syntheticFallback(), "asked for, not fallen back to");
-        assertEquals(0.02, synthetic.alpha());
-        assertEquals(0.2, LabOptions.parse(new String[] {"--data", "fashion-mnist:" + dir}).alpha());
+        assertEquals(null, synthetic.alpha(), "FST chooses alpha on held-out clean data");
+        assertEquals(0.02, synthetic.tuneLearningRate());
+        assertEquals(0.05, LabOptions.parse(new String[] {"--data", "fashion-mnist:" + dir, "--alpha", "0.05"}).alpha());
         assertTrue(BackdoorLab.SYNTHETIC_BANNER.contains("apt-get install dataset-fashion-mnist"));
     }
 
