@@ -39,52 +39,37 @@ import org.junit.jupiter.params.provider.MethodSource;
 class TunerContractTest {
 
     /** One tuner under test: its name and a factory taking extra listeners. */
-    record Case(String name, Function<TuningListener, Purifier> factory, Class<?> type, Class<?> builder) {
+    record Case(String name, String spec, Function<TuningListener, Purifier> factory, Class<?> type,
+            Class<?> builder) {
         @Override
         public String toString() {
-            return name;
+            return spec;
         }
     }
 
+    /** Tiny settings per method, as spec options; ANP and I-BAU keep their own rates. */
+    private static final Map<String, String> TINY = Map.of(
+            "ngf", "epochs=2,batchSize=16,learningRate=0.02,seed=7,covarianceInterval=2,inverseInterval=3,"
+                    + "scaleInterval=2",
+            // ANP at its own mask rate, allowed to prune up to its maximum, so that the run prunes something
+            "anp", "epochs=2,batchSize=16,seed=7,maxAccuracyDrop=1",
+            "i-bau", "epochs=2,batchSize=16,learningRate=0.001,seed=7");
+
+    /** Every method of the registry, configured from its spec string. */
     static Stream<Case> tuners() {
         List<Case> cases = new ArrayList<>();
-        cases.add(new Case(FeatureShiftTuner.NAME, l -> tiny(FeatureShiftTuner.builder(), l).build(),
-                FeatureShiftTuner.class, FeatureShiftTuner.Builder.class));
-        cases.add(new Case(FineTuner.NAME, l -> tiny(FineTuner.builder(), l).build(),
-                FineTuner.class, FineTuner.Builder.class));
-        cases.add(new Case(LinearProbe.NAME, l -> tiny(LinearProbe.builder(), l).build(),
-                LinearProbe.class, LinearProbe.Builder.class));
-        cases.add(new Case(FeatureExtractorTuner.NAME, l -> tiny(FeatureExtractorTuner.builder(), l).build(),
-                FeatureExtractorTuner.class, FeatureExtractorTuner.Builder.class));
-        cases.add(new Case(FtInitTuner.NAME, l -> tiny(FtInitTuner.builder(), l).build(),
-                FtInitTuner.class, FtInitTuner.Builder.class));
-        cases.add(new Case(SharpnessAwareTuner.NAME, l -> tiny(SharpnessAwareTuner.builder(), l).build(),
-                SharpnessAwareTuner.class, SharpnessAwareTuner.Builder.class));
-        cases.add(new Case(NaturalGradientTuner.NAME, l -> tiny(NaturalGradientTuner.builder()
-                        .covarianceInterval(2).inverseInterval(3).scaleInterval(2), l).build(),
-                NaturalGradientTuner.class, NaturalGradientTuner.Builder.class));
-        // ANP at its own mask rate, allowed to prune up to its maximum, so that the run prunes something
-        cases.add(new Case(AdversarialNeuronPruner.NAME, l -> withListener(AdversarialNeuronPruner.builder()
-                        .epochs(2).batchSize(16).seed(7).maxAccuracyDrop(1), l).build(),
-                AdversarialNeuronPruner.class, AdversarialNeuronPruner.Builder.class));
-        cases.add(new Case(NeuralMaskFineTuner.NAME, l -> tiny(NeuralMaskFineTuner.builder(), l).build(),
-                NeuralMaskFineTuner.class, NeuralMaskFineTuner.Builder.class));
-        cases.add(new Case(ImplicitBackdoorUnlearner.NAME, l -> withListener(ImplicitBackdoorUnlearner.builder()
-                        .epochs(2).batchSize(16).learningRate(1e-3).seed(7), l).build(),
-                ImplicitBackdoorUnlearner.class, ImplicitBackdoorUnlearner.Builder.class));
-        cases.add(new Case(PathAwareMinimizer.NAME, l -> tiny(PathAwareMinimizer.builder(), l).build(),
-                PathAwareMinimizer.class, PathAwareMinimizer.Builder.class));
-        cases.add(new Case(FstPamTuner.NAME, l -> tiny(FstPamTuner.builder(), l).build(),
-                FstPamTuner.class, FstPamTuner.Builder.class));
+        for (String name : Methods.NAMES) {
+            String spec = name + ":" + TINY.getOrDefault(name, "epochs=2,batchSize=16,learningRate=0.02,seed=7");
+            Function<TuningListener, Purifier> factory =
+                    l -> Methods.parse(spec, b -> {
+                        if (l != null) {
+                            b.listener(l);
+                        }
+                    });
+            Purifier purifier = factory.apply(null);
+            cases.add(new Case(purifier.name(), spec, factory, purifier.getClass(), Methods.builderType(name)));
+        }
         return cases.stream();
-    }
-
-    private static <B extends TunerBuilder<B>> B tiny(B builder, TuningListener listener) {
-        return withListener(builder.epochs(2).batchSize(16).learningRate(0.02).seed(7), listener);
-    }
-
-    private static <B extends TunerBuilder<B>> B withListener(B builder, TuningListener listener) {
-        return listener == null ? builder : builder.listener(listener);
     }
 
     private static final int IMAGES = 48;

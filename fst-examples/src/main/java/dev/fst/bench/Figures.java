@@ -17,6 +17,7 @@ import dev.fst.lab.data.LabData;
 import dev.fst.lab.data.LabeledImages;
 import dev.fst.lab.train.ModelStore;
 import dev.fst.report.AlphaChart;
+import dev.fst.report.EpochMetrics;
 import dev.fst.tuning.PurificationException;
 import dev.fst.tuning.PurificationResult;
 import dev.fst.tuning.Purifier;

@@ -7,24 +7,19 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.RandomAccessDataset;
 import com.google.gson.GsonBuilder;
+import dev.fst.baselines.FstPamTuner;
+import dev.fst.baselines.Methods;
 import dev.fst.report.AlphaChart;
+import dev.fst.report.EpochMetrics;
 import dev.fst.AlphaSearch;
 import dev.fst.FeatureShiftTuner;
-import dev.fst.baselines.AdversarialNeuronPruner;
-import dev.fst.baselines.FeatureExtractorTuner;
-import dev.fst.baselines.FineTuner;
-import dev.fst.baselines.FtInitTuner;
-import dev.fst.baselines.ImplicitBackdoorUnlearner;
-import dev.fst.baselines.LinearProbe;
-import dev.fst.baselines.NaturalGradientTuner;
-import dev.fst.baselines.NeuralMaskFineTuner;
-import dev.fst.baselines.SharpnessAwareTuner;
 import dev.fst.eval.Evaluator;
 import dev.fst.eval.Rate;
 import dev.fst.head.HeadSelector;
 import dev.fst.io.TorchScriptModels;
 import dev.fst.lab.attack.Attack;
 import dev.fst.lab.attack.Attacks;
+import dev.fst.lab.data.UserTrigger;
 import dev.fst.lab.data.Cifar10Binary;
 import dev.fst.lab.data.Gtsrb;
 import dev.fst.lab.data.ImageConversions;
@@ -84,15 +79,38 @@ import picocli.CommandLine.Option;
             "and its report NAME.json (and chart NAME-alpha.png) are written together or not at all."})
 public final class PurifyCommand implements Callable<Integer> {
 
-    /** The method names the command accepts, lower case. */
-    public static final List<String> METHODS =
-            List.of("fst", "ft", "lp", "fe-tuning", "ft-init", "ft-sam", "ngf", "anp", "i-bau", "nft");
+    /** The method names the command accepts, lower case: every method of the registry, {@link Methods#NAMES}. */
+    public static final List<String> METHODS = Methods.NAMES;
 
     /** Exit code of a run whose model is not written because the accuracy guard's budget was exceeded. */
     public static final int EXIT_OVER_BUDGET = 3;
 
     /** The suffix of the chart of FST's automatic alpha, written next to the model. */
     static final String ALPHA_CHART = "-alpha.png";
+
+    /** The suffix of the per-epoch chart (clean accuracy, and ASR when measured), written next to the model. */
+    static final String EPOCH_CHART = "-epochs.png";
+
+    /** Hands tuning events to the per-epoch measurement once the evaluation images are ready. */
+    private static final class EpochForwarder implements TuningListener {
+        private EpochMetrics metrics;
+
+        @Override
+        public void onTuningStart(String method, int epochs, int batchesPerEpoch) {
+            if (metrics != null) {
+                metrics.onTuningStart(method, epochs, batchesPerEpoch);
+            }
+        }
+
+        @Override
+        public void onEpochEnd(dev.fst.tuning.EpochRecord record) {
+            if (metrics != null) {
+                metrics.onEpochEnd(record);
+            }
+        }
+    }
+
+    private final EpochForwarder epochForwarder = new EpochForwarder();
 
     /** The largest image side {@code --size} accepts. */
     static final int MAX_SIZE = 4096;
@@ -112,9 +130,14 @@ public final class PurifyCommand implements Callable<Integer> {
             description = "where the purified model goes; the report goes next to it as NAME.json")
     private Path out;
 
-    @Option(names = "--method", defaultValue = "fst", paramLabel = "NAME",
-            description = "fst (default), ft, lp, fe-tuning, ft-init, ft-sam, ngf, anp, i-bau, nft")
+    @Option(names = "--method", defaultValue = "fst", paramLabel = "SPEC",
+            description = "the method and its options, NAME[:OPTION=VALUE,...], for example fst, fst:alpha=0.1 or"
+                    + " anp:epochs=20; names: fst (default), fst-paper, ft, lp, fe-tuning, ft-init, ft-sam, ngf, anp,"
+                    + " i-bau, nft, pam, fst-pam; options: the method builder's (see docs/user-guide.md)")
     private String method;
+
+    /** The option part of {@code --method}, from its colon on; empty without options. */
+    private String methodOptions = "";
 
     @Option(names = "--alpha", paramLabel = "X",
             description = "FST's alpha, fixed, in the paper's scale (default: chosen automatically on held-out clean"
@@ -162,7 +185,29 @@ public final class PurifyCommand implements Callable<Integer> {
                     + " wanet, adaptive-blend")
     private String trigger;
 
-    @Option(names = "--target", defaultValue = "0", paramLabel = "K", description = "the trigger's target class (default 0)")
+    @Option(names = "--poisoned-data", paramLabel = "SPEC",
+            description = "images that already carry your trigger, filed under their true classes (folder:DIR"
+                    + " with sub-folders named as --data's classes, some of them are enough; or any kind --data"
+                    + " takes): the attack success rate is measured on them; images of the --target class are left"
+                    + " out")
+    private String poisonedData;
+
+    @Option(names = "--trigger-image", paramLabel = "FILE",
+            description = "your trigger as an image (PNG, JPEG, BMP, GIF, PPM), stamped onto the evaluation images"
+                    + " with --trigger-at or blended over them with --blend, to measure the attack success rate")
+    private Path triggerImage;
+
+    @Option(names = "--trigger-at", split = ",", paramLabel = "X,Y",
+            description = "where --trigger-image goes, unscaled: column and row of its top-left corner in the"
+                    + " images the model takes")
+    private int[] triggerAt;
+
+    @Option(names = "--blend", paramLabel = "R",
+            description = "blend --trigger-image, resized to the images, over them at ratio R in (0, 1]")
+    private Double blend;
+
+    @Option(names = "--target", defaultValue = "0", paramLabel = "K",
+            description = "the backdoor's target class, for --trigger, --poisoned-data or --trigger-image (default 0)")
     private int target;
 
     @Option(names = "--mean", split = ",", paramLabel = "M[,M,M]",
@@ -279,15 +324,18 @@ public final class PurifyCommand implements Callable<Integer> {
         }
         DataSpec dataSpec = DataSpec.parse(data, "--data");
         DataSpec evalSpec = evalData == null ? null : DataSpec.parse(evalData, "--eval-data");
+        DataSpec poisonedSpec = poisonedData == null ? null : DataSpec.parse(poisonedData, "--poisoned-data");
+        UserTrigger userTrigger = triggerImage == null ? null : UserTrigger.read(triggerImage);
         checkModelFile();
-        Purifier purifier = purifier(methodName);
+        Purifier purifier = purifier(methodName + methodOptions);
         stage = "checking the output paths";
         List<String> charts = purifier instanceof FeatureShiftTuner fst && !fst.alphaCandidates().isEmpty()
-                ? List.of(ALPHA_CHART) : List.of();
+                ? List.of(EPOCH_CHART, ALPHA_CHART) : List.of(EPOCH_CHART);
         try (OutputTransaction output = OutputTransaction.open(model, out, force, Files.size(model) + (1 << 20),
                 charts)) {
             stage = "listing the images";
-            long images = dataSpec.countImages() + (evalSpec == null ? 0 : evalSpec.countImages());
+            long images = dataSpec.countImages() + (evalSpec == null ? 0 : evalSpec.countImages())
+                    + (poisonedSpec == null ? 0 : poisonedSpec.countSubset());
             if (sizeOption != null) {
                 checkMemory(images, channelsOption != null ? channelsOption : 3, sizeOption);
             }
@@ -317,19 +365,85 @@ public final class PurifyCommand implements Callable<Integer> {
                     }
                     warnUnevaluatedClasses(evaluation, "--eval-data has none of them");
                 }
-                conversions.describe().forEach(line -> stderr.println("purify: warning: " + line));
-                if (attack != null && target >= tuning.classes()) {
+                boolean measuresAsr = attack != null || poisonedSpec != null || userTrigger != null;
+                if (measuresAsr && target >= tuning.classes()) {
                     throw new IllegalArgumentException("--target " + target + " is not one of the " + tuning.classes()
                             + " classes " + tuning.classNames());
                 }
                 int classes = checkClasses(net, tuning);
-                return tuneAndWrite(net, purifier, preprocessing, tuning, evaluation, attack, classes, output);
+                Map<String, Object> triggerInfo = new LinkedHashMap<>();
+                LabeledImages triggered = null;
+                if (attack != null) {
+                    triggered = attack.triggeredTestSet(evaluation);
+                    triggerInfo.put("attack", trigger);
+                } else if (poisonedSpec != null) {
+                    triggered = poisoned(poisonedSpec.loadSubset(tuning.classNames(), channels, size, conversions),
+                            tuning);
+                    triggerInfo.put("poisonedData", poisonedData);
+                } else if (userTrigger != null) {
+                    triggered = triggerAt != null ? userTrigger.stamped(evaluation, triggerAt[0], triggerAt[1], target)
+                            : userTrigger.blended(evaluation, blend, target);
+                    triggerInfo.put("triggerImage", triggerImage.toAbsolutePath().toString());
+                    if (triggerAt != null) {
+                        triggerInfo.put("at", List.of(triggerAt[0], triggerAt[1]));
+                    } else {
+                        triggerInfo.put("blend", blend);
+                    }
+                }
+                if (triggered != null) {
+                    triggerInfo.put("target", target);
+                    triggerInfo.put("images", triggered.size());
+                }
+                conversions.describe().forEach(line -> stderr.println("purify: warning: " + line));
+                return tuneAndWrite(net, purifier, preprocessing, tuning, evaluation, triggered,
+                        triggered == null ? null : triggerInfo, classes, output);
             }
         }
     }
 
+    /** The per-epoch points of the run the result kept: with automatic alpha, the chosen value's. */
+    private List<EpochMetrics.Point> keptRun(PurificationResult result) {
+        List<List<EpochMetrics.Point>> runs = epochForwarder.metrics.runs();
+        if (runs.isEmpty()) {
+            return epochForwarder.metrics.points();
+        }
+        int kept = runs.size() - 1;
+        if (result.details().get("alphaSearch") instanceof AlphaSearch search) {
+            for (int i = 0; i < search.trials().size() && i < runs.size(); i++) {
+                if (search.trials().get(i).alpha() == search.chosen()) {
+                    kept = i;
+                }
+            }
+        }
+        return runs.get(kept);
+    }
+
+    /**
+     * Checks the user's poisoned images against the tuning classes and leaves out the target class,
+     * saying how many.
+     */
+    private LabeledImages poisoned(LabeledImages images, LabeledImages tuning) {
+        if (!images.classNames().equals(tuning.classNames())) {
+            throw new IllegalArgumentException("--poisoned-data has classes " + images.classNames() + " but --data has "
+                    + tuning.classNames() + "; put each poisoned image under its true class");
+        }
+        int[] others = images.indicesWhereLabel(target, false);
+        int excluded = images.size() - others.length;
+        String targetName = images.classNames().get(target);
+        if (others.length == 0) {
+            throw new IllegalArgumentException("--poisoned-data " + poisonedData + " holds only images of the target"
+                    + " class " + target + " (" + targetName + "): nothing to measure the attack success rate on");
+        }
+        if (excluded > 0) {
+            stderr.println("purify: --poisoned-data: " + excluded + " image(s) of the target class " + target + " ("
+                    + targetName + ") left out; the attack success rate is measured on the other " + others.length);
+        }
+        return images.select(others);
+    }
+
     private int tuneAndWrite(Model net, Purifier purifier, Preprocessing preprocessing, LabeledImages tuning,
-            LabeledImages evaluation, Attack attack, int classes, OutputTransaction output) throws IOException {
+            LabeledImages evaluation, LabeledImages triggeredImages, Map<String, Object> triggerInfo, int classes,
+            OutputTransaction output) throws IOException {
         stage = "checking training mode";
         boolean trainModeMatters = TorchScriptModels.trainingModeHasEffect(model, new Shape(channels, size, size));
         if (!trainModeMatters) {
@@ -340,24 +454,37 @@ public final class PurifyCommand implements Callable<Integer> {
         try (NDManager manager = net.getNDManager().newSubManager()) {
             RandomAccessDataset tuningSet = preprocessing.toDataset(tuning, manager);
             RandomAccessDataset evalSet = preprocessing.toDataset(evaluation, manager);
-            RandomAccessDataset triggered = attack == null ? null
-                    : preprocessing.toDataset(attack.triggeredTestSet(evaluation), manager);
+            RandomAccessDataset triggered = triggeredImages == null ? null
+                    : preprocessing.toDataset(triggeredImages, manager);
             stdout.printf("%s: %d logits; %d tuning images and %d evaluation images of %d classes %s%n", model,
                     classes, tuning.size(), evaluation.size(), tuning.classes(), tuning.classNames());
             stage = "measuring the model before purification";
             Map<String, Object> before = measure(net, evalSet, triggered);
+            epochForwarder.metrics = new EpochMetrics(net, evalSet, triggered, target);
             stage = "purifying";
             PurificationResult result = purifier.purify(net, tuningSet);
             stage = "measuring the purified model";
             Map<String, Object> after = measure(net, evalSet, triggered);
             stage = "writing the outputs";
-            Map<String, Object> json = report(result, preprocessing, tuning, evaluation, trainModeMatters, before,
-                    after, output);
+            Map<String, Object> json = report(result, preprocessing, tuning, evaluation, triggerInfo, trainModeMatters,
+                    before, after, output);
             AccuracyCheck check = result.accuracyCheck();
             boolean rejected = !check.withinBudget() && !acceptAccuracyLoss;
             json.put("outcome", rejected ? String.format(Locale.ROOT, "model not written: held-out accuracy dropped by"
                     + " %.2f points, more than the budget of %.2f; rerun with --accept-accuracy-loss to write it",
                     check.drop(), check.budget()) : "model written");
+            List<EpochMetrics.Point> points = keptRun(result);
+            List<Map<String, Object>> perEpoch = new ArrayList<>();
+            for (EpochMetrics.Point point : points) {
+                Map<String, Object> p = new LinkedHashMap<>();
+                p.put("epoch", point.epoch());
+                p.put("cleanAccuracy", point.cleanAccuracy());
+                if (!Double.isNaN(point.attackSuccessRate())) {
+                    p.put("attackSuccessRate", point.attackSuccessRate());
+                }
+                perEpoch.add(p);
+            }
+            json.put("perEpoch", perEpoch);
             String text = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
                     .disableHtmlEscaping().create().toJson(json) + "\n";
             stdout.println();
@@ -378,24 +505,28 @@ public final class PurifyCommand implements Callable<Integer> {
                 return EXIT_OVER_BUDGET;
             }
             output.writeModel(stream -> TorchScriptModels.write(net, stream));
-            Path chart = null;
+            List<Path> charts = new ArrayList<>();
             if (result.details().get("alphaSearch") instanceof AlphaSearch search) {
-                chart = output.writeExtra(ALPHA_CHART, stream -> AlphaChart.write(search, check.budget(), stream));
+                charts.add(output.writeExtra(ALPHA_CHART, stream -> AlphaChart.write(search, check.budget(), stream)));
             }
+            charts.add(0, output.writeExtra(EPOCH_CHART, stream -> EpochMetrics.chart(points,
+                    result.method() + " on " + model.getFileName() + ": evaluation images per epoch", stream)));
             output.writeReport(text);
             output.commit();
-            stdout.printf("wrote %s, %s%s%n", output.model(), output.report(), chart == null ? "" : " and " + chart);
+            stdout.printf("wrote %s, %s and %s%n", output.model(), output.report(),
+                    charts.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(" and ")));
         }
         return 0;
     }
 
     private Map<String, Object> report(PurificationResult result, Preprocessing preprocessing, LabeledImages tuning,
-            LabeledImages evaluation, boolean trainModeMatters, Map<String, Object> before, Map<String, Object> after,
+            LabeledImages evaluation, Map<String, Object> triggerInfo, boolean trainModeMatters, Map<String, Object> before, Map<String, Object> after,
             OutputTransaction output) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("input", model.toAbsolutePath().toString());
         json.put("output", output.model().toString());
         json.put("method", result.method());
+        json.put("spec", method);
         json.put("configuration", stringify(result.configuration()));
         json.put("details", stringify(result.details()));
         json.put("head", result.headLayers());
@@ -407,14 +538,7 @@ public final class PurifyCommand implements Callable<Integer> {
         json.put("preprocessing", pre);
         json.put("tuningImages", tuning.size());
         json.put("evaluationImages", evaluation.size());
-        if (trigger != null) {
-            Map<String, Object> triggerInfo = new LinkedHashMap<>();
-            triggerInfo.put("attack", trigger);
-            triggerInfo.put("target", target);
-            json.put("trigger", triggerInfo);
-        } else {
-            json.put("trigger", null);
-        }
+        json.put("trigger", triggerInfo);
         json.put("trainingModeHasEffect", trainModeMatters);
         json.put("before", before);
         json.put("after", after);
@@ -451,16 +575,45 @@ public final class PurifyCommand implements Callable<Integer> {
 
     /** Checks every option's value, naming the flag; returns the method's canonical name. */
     private String checkOptions() {
-        String methodName = method.toLowerCase(Locale.ROOT).replace("+", "-");
-        if (!METHODS.contains(methodName)) {
-            throw new IllegalArgumentException("unknown --method '" + method + "'; use one of "
-                    + String.join(", ", METHODS));
+        int colon = method.indexOf(':');
+        String methodName;
+        try {
+            methodName = Methods.canonical(colon < 0 ? method : method.substring(0, colon));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--method: " + e.getMessage(), e);
         }
-        if (alpha != null && !methodName.equals("fst")) {
-            throw new IllegalArgumentException("--alpha applies to --method fst only");
+        methodOptions = colon < 0 ? "" : method.substring(colon);
+        if (alpha != null && !methodName.startsWith("fst")) {
+            throw new IllegalArgumentException("--alpha applies to --method fst, fst-paper and fst-pam only");
         }
         if (alpha != null && !(Double.isFinite(alpha) && alpha >= 0)) {
             throw new IllegalArgumentException("--alpha must be a finite number >= 0 but was " + alpha);
+        }
+        int triggerSources = (trigger != null ? 1 : 0) + (poisonedData != null ? 1 : 0) + (triggerImage != null ? 1 : 0);
+        if (triggerSources > 1) {
+            throw new IllegalArgumentException("give one of --trigger, --poisoned-data and --trigger-image, not "
+                    + triggerSources);
+        }
+        if (triggerImage != null && (triggerAt == null) == (blend == null)) {
+            throw new IllegalArgumentException("--trigger-image needs exactly one of --trigger-at X,Y (a patch) and"
+                    + " --blend R (a full-size pattern)");
+        }
+        if (triggerImage == null && (triggerAt != null || blend != null)) {
+            throw new IllegalArgumentException((triggerAt != null ? "--trigger-at" : "--blend")
+                    + " needs --trigger-image");
+        }
+        if (triggerAt != null && (triggerAt.length != 2 || triggerAt[0] < 0 || triggerAt[1] < 0)) {
+            throw new IllegalArgumentException("--trigger-at must be two numbers >= 0, X,Y, but was "
+                    + java.util.Arrays.toString(triggerAt));
+        }
+        if (blend != null && !(blend > 0 && blend <= 1)) {
+            throw new IllegalArgumentException("--blend must be in (0, 1] but was " + blend);
+        }
+        if (target < 0) {
+            throw new IllegalArgumentException("--target must be >= 0 but was " + target);
+        }
+        if (triggerImage != null && !Files.isRegularFile(triggerImage)) {
+            throw new IllegalArgumentException("--trigger-image " + triggerImage + " is not a readable file");
         }
         if (budget != null && !(budget > 0 && budget <= 100)) {
             throw new IllegalArgumentException("--budget must be in (0, 100] percentage points but was " + budget);
@@ -603,9 +756,10 @@ public final class PurifyCommand implements Callable<Integer> {
     private int checkClasses(Model net, LabeledImages images) {
         Shape logits = new ModelInput(net).outputShape(channels, size);
         long outputs = logits.get(1);
-        if (images.classes() > outputs) {
+        if (images.classes() != outputs) {
             throw new IllegalArgumentException("the data has " + images.classes() + " classes " + images.classNames()
-                    + " but the model has only " + outputs + " outputs");
+                    + " but the model has " + outputs + " outputs; give one class folder per output, named so that"
+                    + " they sort (as torchvision's ImageFolder sorts them) in the order of the model's classes");
         }
         return (int) outputs;
     }
@@ -637,27 +791,29 @@ public final class PurifyCommand implements Callable<Integer> {
         return m;
     }
 
-    private Purifier purifier(String name) {
-        return switch (name) {
-            case "fst" -> {
-                FeatureShiftTuner.Builder b = configure(FeatureShiftTuner.builder());
-                yield (alpha != null ? b.alpha(alpha) : b).build();
+    /** Builds a method from its spec through the registry, with the command's shared flags applied first. */
+    private Purifier purifier(String spec) {
+        try {
+            return Methods.parse(spec, this::configureAny);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--method: " + e.getMessage(), e);
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void configureAny(TunerBuilder<?> builder) {
+        configure((TunerBuilder) builder);
+        if (alpha != null) {
+            if (builder instanceof FeatureShiftTuner.Builder fst) {
+                fst.alpha(alpha);
+            } else if (builder instanceof FstPamTuner.Builder fstPam) {
+                fstPam.alpha(alpha);
             }
-            case "ft" -> configure(FineTuner.builder()).build();
-            case "lp" -> configure(LinearProbe.builder()).build();
-            case "fe-tuning" -> configure(FeatureExtractorTuner.builder()).build();
-            case "ft-init" -> configure(FtInitTuner.builder()).build();
-            case "ft-sam" -> configure(SharpnessAwareTuner.builder()).build();
-            case "ngf" -> configure(NaturalGradientTuner.builder()).build();
-            case "anp" -> configure(AdversarialNeuronPruner.builder()).build();
-            case "i-bau" -> configure(ImplicitBackdoorUnlearner.builder()).build();
-            case "nft" -> configure(NeuralMaskFineTuner.builder()).build();
-            default -> throw new IllegalArgumentException("unknown --method '" + name + "'");
-        };
+        }
     }
 
     private <B extends TunerBuilder<B>> B configure(B builder) {
-        builder.seed(seed).listener(TuningListener.progressBar()).channelsLast(channelsLast);
+        builder.seed(seed).listener(TuningListener.progressBar()).listener(epochForwarder).channelsLast(channelsLast);
         if (epochs != null) {
             builder.epochs(epochs);
         }
@@ -741,6 +897,22 @@ public final class PurifyCommand implements Callable<Integer> {
         }
 
         /** Counts the images without decoding them (CIFAR-10 by file size; GTSRB is read). */
+        /** Counts the images, for folders of some classes only (see {@link #loadSubset}). */
+        long countSubset() throws IOException {
+            if (!kind.equals("folder")) {
+                return countImages();
+            }
+            if (!Files.isDirectory(dir)) {
+                throw new IllegalArgumentException(option + ": image folder " + dir + " does not exist");
+            }
+            try (var files = Files.walk(dir, 2)) {
+                return files.filter(Files::isRegularFile).filter(p -> {
+                    String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                    return ImageFolder.EXTENSIONS.contains(name.substring(name.lastIndexOf('.') + 1));
+                }).count();
+            }
+        }
+
         long countImages() throws IOException {
             return switch (kind) {
                 case "folder" -> folder().size();
@@ -773,6 +945,19 @@ public final class PurifyCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(option + " " + dir + " has too few images to tune and evaluate");
             }
             return loaded;
+        }
+
+        /** Loads images filed under some of {@code classNames} (folders), or all of a dataset's. */
+        LabeledImages loadSubset(List<String> classNames, int channels, int size, ImageConversions conversions)
+                throws IOException {
+            if (!kind.equals("folder")) {
+                return loadAll(channels, size, conversions);
+            }
+            try {
+                return ImageFolder.decodeSubset(dir, classNames, size, channels, conversions);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+            }
         }
 
         LabeledImages loadAll(int channels, int size, ImageConversions conversions) throws IOException {

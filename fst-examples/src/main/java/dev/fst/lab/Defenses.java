@@ -10,6 +10,7 @@ import dev.fst.baselines.AdversarialNeuronPruner;
 import dev.fst.baselines.NaturalGradientTuner;
 import dev.fst.baselines.NeuralMaskFineTuner;
 import dev.fst.baselines.SharpnessAwareTuner;
+import dev.fst.baselines.Methods;
 import dev.fst.tuning.Purifier;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningListener;
@@ -22,8 +23,10 @@ import java.util.Locale;
  * lab's options: every method runs with the lab's seed and device; the weight-tuning methods (FT,
  * LP, FE-tuning, FT-init, FT+SAM, NGF, FST) run {@code --tune-epochs} epochs at {@code --tune-lr},
  * except LP at ten times that rate (the paper tunes LP with larger rates than FT); FST uses {@code
- * --alpha}. ANP, NFT and I-BAU optimise other quantities (masks, or weights with Adam against a
- * perturbation) on schedules of their own, so they keep their own default epochs and rates.
+ * --alpha} when given, else its default (alpha chosen on held-out clean data). ANP, NFT and I-BAU
+ * optimise other quantities (masks, or weights with Adam against a perturbation) on schedules of
+ * their own, so they keep their own default epochs and rates. Every defense is built through the
+ * registry of methods ({@link Methods}) from the spec {@link #spec} returns.
  */
 public final class Defenses {
 
@@ -34,12 +37,6 @@ public final class Defenses {
             ImplicitBackdoorUnlearner.NAME, NeuralMaskFineTuner.NAME, FeatureShiftTuner.NAME);
 
     private Defenses() {}
-
-    private static <B extends TunerBuilder<B>> B common(B builder, LabOptions o, List<TuningListener> listeners) {
-        B b = BackdoorLab.common(builder, o);
-        listeners.forEach(b::listener);
-        return b;
-    }
 
     /**
      * Parses a comma-separated list of names (any case), {@code all}, or an empty string (no
@@ -86,31 +83,33 @@ public final class Defenses {
      * @return the purifier
      * @throws IllegalArgumentException for an unknown name
      */
+    @SuppressWarnings({"unchecked", "rawtypes"})
     public static Purifier create(String name, LabOptions o, List<TuningListener> listeners) {
-        int epochs = o.tuneEpochs();
-        double lr = o.tuneLearningRate();
-        return switch (name) {
-            case FineTuner.NAME -> common(FineTuner.builder(), o, listeners).epochs(epochs).learningRate(lr).build();
-            case LinearProbe.NAME ->
-                    common(LinearProbe.builder(), o, listeners).epochs(epochs).learningRate(10 * lr).build();
-            case FeatureExtractorTuner.NAME ->
-                    common(FeatureExtractorTuner.builder(), o, listeners).epochs(epochs).learningRate(lr).build();
-            case FtInitTuner.NAME ->
-                    common(FtInitTuner.builder(), o, listeners).epochs(epochs).learningRate(lr).build();
-            case SharpnessAwareTuner.NAME ->
-                    common(SharpnessAwareTuner.builder(), o, listeners).epochs(epochs).learningRate(lr).build();
-            case NaturalGradientTuner.NAME ->
-                    common(NaturalGradientTuner.builder(), o, listeners).epochs(epochs).learningRate(lr).build();
-            case AdversarialNeuronPruner.NAME -> common(AdversarialNeuronPruner.builder(), o, listeners).build();
-            case ImplicitBackdoorUnlearner.NAME ->
-                    common(ImplicitBackdoorUnlearner.builder(), o, listeners).build();
-            case NeuralMaskFineTuner.NAME -> common(NeuralMaskFineTuner.builder(), o, listeners).build();
-            case FeatureShiftTuner.NAME -> {
-                FeatureShiftTuner.Builder b = common(FeatureShiftTuner.builder(), o, listeners).epochs(epochs)
-                        .learningRate(lr);
-                yield (o.alpha() != null ? b.alpha(o.alpha()) : b).build();
-            }
-            default -> throw new IllegalArgumentException("unknown defense '" + name + "'; use one of " + NAMES);
+        if (!NAMES.contains(name)) {
+            throw new IllegalArgumentException("unknown defense '" + name + "'; use one of " + NAMES);
+        }
+        return Methods.parse(spec(name, o), builder -> {
+            BackdoorLab.common((TunerBuilder) builder, o);
+            listeners.forEach(builder::listener);
+        });
+    }
+
+    /**
+     * Returns the registry spec of a defense under the lab's options (see the class description).
+     *
+     * @param name one of {@link #NAMES}
+     * @param o the lab's options
+     * @return for example {@code fst:epochs=10,learningRate=0.01}
+     */
+    public static String spec(String name, LabOptions o) {
+        String key = Methods.canonical(name);
+        String tuning = String.format(Locale.ROOT, "epochs=%d,learningRate=%s", o.tuneEpochs(), o.tuneLearningRate());
+        return switch (key) {
+            case "anp", "i-bau", "nft" -> key;
+            case "lp" -> String.format(Locale.ROOT, "lp:epochs=%d,learningRate=%s", o.tuneEpochs(),
+                    10 * o.tuneLearningRate());
+            case "fst" -> "fst:" + tuning + (o.alpha() != null ? ",alpha=" + o.alpha() : "");
+            default -> key + ":" + tuning;
         };
     }
 }

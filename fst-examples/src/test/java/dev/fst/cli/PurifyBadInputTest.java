@@ -111,8 +111,14 @@ class PurifyBadInputTest {
                 DATA, "--out", out, "--channels", "2"));
         cases.add(c("mean of the wrong length", o, "--mean needs one value for a 1-channel model", "--model", m,
                 "--data", DATA, "--out", out, "--channels", "1", "--mean", "0.5,0.5,0.5"));
-        cases.add(c("unknown method", o, "unknown --method 'magic'; use one of fst, ft, lp", "--model", m, "--data",
+        cases.add(c("unknown method", o, "--method: unknown method 'magic'; use one of ft, lp, fe-tuning", "--model", m, "--data",
                 DATA, "--out", out, "--method", "magic"));
+        cases.add(c("unknown spec option", o, "--method: unknown option 'alhpa' of fst; options: ", "--model", m,
+                "--data", DATA, "--out", out, "--method", "fst:alhpa=0.1"));
+        cases.add(c("bad spec value", o, "--method: option epochs of ft needs an integer but was 'ten'", "--model", m,
+                "--data", DATA, "--out", out, "--method", "ft:epochs=ten"));
+        cases.add(c("spec value out of range", o, "--method: fst: alpha must be a finite number >= 0 but was -1.0",
+                "--model", m, "--data", DATA, "--out", out, "--method", "fst:alpha=-1"));
         cases.add(c("head not found", o, "no head found: no Linear layer is named 'nothing'; candidates: [fc (4x64)]",
                 "--model", m, "--data", DATA, "--out", out, "--head", "nothing"));
         cases.add(c("model without a head", o, "Name the head with --head NAME", "--model",
@@ -155,7 +161,7 @@ class PurifyBadInputTest {
                 "--data", DATA, "--out", out, "--lr", "-1"));
         cases.add(c("negative alpha", o, "--alpha must be a finite number >= 0 but was -0.5", "--model", m, "--data",
                 DATA, "--out", out, "--alpha", "-0.5"));
-        cases.add(c("alpha for another method", o, "--alpha applies to --method fst only", "--model", m, "--data",
+        cases.add(c("alpha for another method", o, "--alpha applies to --method fst, fst-paper and fst-pam only", "--model", m, "--data",
                 DATA, "--out", out, "--method", "ft", "--alpha", "0.1"));
         cases.add(c("two mean values", o, "--mean needs three comma-separated values (R,G,B) for a 3-channel model",
                 "--model", m, "--data", DATA, "--out", out, "--mean", "0.5,0.5"));

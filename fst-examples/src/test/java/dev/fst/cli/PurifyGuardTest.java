@@ -79,7 +79,9 @@ class PurifyGuardTest {
         assertTrue(run.out().contains("alpha: alpha 16.0: held-out"), run.out());
         Path chart = dir.resolve("p" + PurifyCommand.ALPHA_CHART);
         assertEquals(720, ImageIO.read(chart.toFile()).getWidth(), "the alpha chart is written next to the model");
-        assertEquals(List.of("p-alpha.png", "p.json", "p.pt"), files(dir));
+        assertEquals(List.of("p-alpha.png", "p-epochs.png", "p.json", "p.pt"), files(dir));
+        JsonArray perEpoch = report.getAsJsonArray("perEpoch");
+        assertEquals(3, perEpoch.size(), "epoch 0 and the two epochs of the kept run: " + perEpoch);
     }
 
     @Test

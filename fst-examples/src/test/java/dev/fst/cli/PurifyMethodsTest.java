@@ -3,6 +3,7 @@ package dev.fst.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fst.baselines.Methods;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
@@ -34,7 +35,12 @@ class PurifyMethodsTest {
         assertEquals(0, run.code(), method + ": " + run.err());
         assertTrue(Files.size(out) > 0, method + ": model written");
         JsonObject report = JsonParser.parseString(Files.readString(dir.resolve("p.json"))).getAsJsonObject();
-        assertEquals(method, report.get("method").getAsString().toLowerCase().replace("+", "-"), report.toString());
+        assertEquals(Methods.parse(method).name(), report.get("method").getAsString(), report.toString());
+        assertEquals(method, report.get("spec").getAsString(), report.toString());
         assertTrue(report.getAsJsonObject("after").has("attackSuccessRateValue"), report.toString());
+        assertEquals(720, javax.imageio.ImageIO.read(dir.resolve("p-epochs.png").toFile()).getWidth(),
+                method + ": the per-epoch chart");
+        assertTrue(report.getAsJsonArray("perEpoch").size() >= 2, method + ": " + report.get("perEpoch"));
+        assertTrue(report.getAsJsonArray("perEpoch").get(0).getAsJsonObject().has("attackSuccessRate"));
     }
 }

@@ -206,6 +206,43 @@ public final class ImageFolder {
         }
     }
 
+    /**
+     * Decodes the images under some of the class sub-folders of {@code root}, each labelled by the
+     * index of its folder's name in {@code classNames}: for images a user has for some classes only,
+     * such as images that carry a trigger, filed under their true classes.
+     *
+     * @param root the folder
+     * @param classNames every class, index = label; the sub-folders must be among them
+     * @param size the side images are resized to
+     * @param channels 1 or 3
+     * @param conversions counts what decoding changed
+     * @return the images, with the full list of classes
+     * @throws IOException naming the folder that is missing, has no class folder, a class folder
+     *     that is not one of {@code classNames}, or a class folder without images
+     */
+    public static LabeledImages decodeSubset(Path root, List<String> classNames, int size, int channels,
+            ImageConversions conversions) throws IOException {
+        if (!Files.isDirectory(root)) {
+            throw new IOException("image folder " + root + " does not exist; expected one sub-folder per class");
+        }
+        List<String> present;
+        try (Stream<Path> s = Files.list(root)) {
+            present = s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        if (present.isEmpty()) {
+            throw new IOException(root + " has no class sub-folders; expected sub-folders named after the classes "
+                    + classNames);
+        }
+        for (String name : present) {
+            if (!classNames.contains(name)) {
+                throw new IOException(root + " has a class folder '" + name + "' that is not one of the classes "
+                        + classNames);
+            }
+        }
+        return list(root, present, classNames, new int[1]).decode(size, channels, classNames, root.toString(),
+                conversions);
+    }
+
     private static List<String> classes(Path dir) throws IOException {
         List<String> names;
         try (Stream<Path> s = Files.list(dir)) {
@@ -219,9 +256,16 @@ public final class ImageFolder {
     }
 
     private static ImageList list(Path dir, List<String> names, int[] skipped) throws IOException {
+        return list(dir, names, names, skipped);
+    }
+
+    /** Lists the images of the {@code folders} under {@code dir}, each labelled by its index in {@code names}. */
+    private static ImageList list(Path dir, List<String> folders, List<String> names, int[] skipped)
+            throws IOException {
         ImageList out = new ImageList();
-        for (int label = 0; label < names.size(); label++) {
-            Path classDir = dir.resolve(names.get(label));
+        for (String folder : folders) {
+            int label = names.indexOf(folder);
+            Path classDir = dir.resolve(folder);
             List<Path> files;
             try (Stream<Path> s = Files.list(classDir)) {
                 files = s.filter(Files::isRegularFile).sorted().toList();
