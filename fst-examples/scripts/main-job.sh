@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, from a fresh clone: installs Debian's Fashion-MNIST where apt-get can (root, or
-# sudo without a password prompt), builds the project, then runs the backdoor lab: it trains a
+# sudo without a password prompt), builds the project and its fst command, then runs `fst lab`: it trains a
 # small CNN to maturity with a 1 % BadNet backdoor (cached in .fst-lab/ and reused by later runs),
 # purifies copies with FT and FST and prints the before/after table. Without the data the lab says
 # so in one line and runs on its synthetic images. Arguments go to the lab (see docs/lab.md).
@@ -23,5 +23,8 @@ if [ ! -d "$DATA" ] && command -v apt-get >/dev/null 2>&1; then
   fi
 fi
 
+# builds the fst distribution (fst-examples/target/fst) and runs its lab with libtorch unpacked
+# into the clone's .djl-cache, as the tests do
 mvn -q -B -DskipTests install
-mvn -q -B -pl fst-examples exec:java -Dexec.args="$*"
+export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$PWD/.djl-cache}"
+exec fst-examples/target/fst/bin/fst lab "$@"

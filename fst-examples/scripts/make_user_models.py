@@ -181,6 +181,8 @@ def main():
     parser.add_argument("--attack", choices=["badnet", "blended"], default="badnet")
     parser.add_argument("--rate", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="training epochs (default: the model's, 2 for weak-cnn and 12 for the others)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     torch.manual_seed(args.seed)
@@ -196,6 +198,7 @@ def main():
     x[poisoned] = trigger(x[poisoned], args.attack, pattern)
     y[poisoned] = 0
     cls, epochs = MODELS[args.model]
+    epochs = args.epochs if args.epochs is not None else epochs
     model = cls()
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)

@@ -23,8 +23,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * FST's stable defaults: the accuracy guard, automatic alpha chosen on held-out clean data, the warm
- * start, and the paper's exact algorithm one call away.
+ * FST's stable defaults: the accuracy guard, automatic alpha chosen on held-out clean data, the
+ * optional warm start, and the paper's exact algorithm one call away.
  */
 class StablePurificationTest {
 
@@ -43,7 +43,7 @@ class StablePurificationTest {
         assertTrue(Double.isNaN(stable.alpha()), "alpha is chosen automatically");
         assertEquals(List.of(16.0, 4.0, 1.0), stable.alphaCandidates());
         assertEquals(PenaltyScale.COSINE, stable.penaltyScale());
-        assertEquals(5, stable.warmStartEpochs());
+        assertEquals(0, stable.warmStartEpochs(), "the warm start is opt-in");
         assertEquals(TuningConfig.DEFAULT_HELD_OUT_FRACTION, stable.config().heldOutFraction());
         assertEquals(TuningConfig.DEFAULT_ACCURACY_BUDGET, stable.config().accuracyBudget());
 

@@ -11,12 +11,20 @@ import java.nio.file.StandardOpenOption;
 /**
  * Writes a file through a temporary sibling and a rename, so readers never see half a file. The
  * temporary is an ordinary new file, so the result gets the permissions the umask gives any new
- * file (not the owner-only ones of {@link Files#createTempFile}).
+ * file (not the owner-only ones of {@link Files#createTempFile}). The one atomic-write helper of the
+ * project: model files, benchmark results and figures use it; the {@code purify} command's
+ * two-file transaction builds on the same rename.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     /** What writes the content. */
-    interface Writer {
+    public interface Writer {
+        /**
+         * Writes the content.
+         *
+         * @param out the temporary file's stream; closed by the caller
+         * @throws IOException if writing fails
+         */
         void write(OutputStream out) throws IOException;
     }
 
@@ -24,7 +32,16 @@ final class AtomicFiles {
 
     private AtomicFiles() {}
 
-    static void write(Path target, boolean replace, Writer writer) throws IOException {
+    /**
+     * Writes a file atomically.
+     *
+     * @param target the file
+     * @param replace whether an existing file may be replaced
+     * @param writer writes the content
+     * @throws IOException if the folder is missing, the file exists and may not be replaced, or
+     *     writing fails; the target is then unchanged and no temporary is left
+     */
+    public static void write(Path target, boolean replace, Writer writer) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
@@ -47,5 +64,16 @@ final class AtomicFiles {
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    /**
+     * Writes a UTF-8 text file atomically, replacing it if it exists.
+     *
+     * @param target the file
+     * @param text the content
+     * @throws IOException if the folder is missing or writing fails
+     */
+    public static void writeString(Path target, String text) throws IOException {
+        write(target, true, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 }

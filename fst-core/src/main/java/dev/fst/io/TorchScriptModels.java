@@ -165,10 +165,6 @@ public final class TorchScriptModels {
     }
 
     static String firstLine(String message) {
-        if (message == null) {
-            return "(no message)";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
+        return dev.fst.internal.Messages.firstLine(message);
     }
 }

@@ -20,6 +20,8 @@ import dev.fst.data.Augmentation;
 import dev.fst.data.BatchStaging;
 import dev.fst.data.ImageSet;
 import dev.fst.eval.Rate;
+import dev.fst.internal.Environment;
+import dev.fst.internal.Messages;
 import dev.fst.head.ClassifierHead;
 import dev.fst.internal.ModelSnapshot;
 import dev.fst.optim.CosineSchedule;
@@ -442,11 +444,7 @@ public final class TuningLoop {
         }
 
         private static String firstLine(String message) {
-            if (message == null) {
-                return "(no message)";
-            }
-            int newline = message.indexOf('\n');
-            return newline < 0 ? message : message.substring(0, newline);
+            return Messages.firstLine(message);
         }
 
         private RuntimeException failure(Throwable e) {
@@ -485,14 +483,8 @@ public final class TuningLoop {
         }
 
         private Map<String, String> environment(Device device, boolean allocatorTuned) {
-            Engine engine = model.getNDManager().getEngine();
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("djl", Engine.getDjlVersion());
-            env.put("engine", engine.getEngineName());
-            env.put("engineVersion", engine.getVersion());
+            Map<String, String> env = new LinkedHashMap<>(Environment.capture(model.getNDManager().getEngine()));
             env.put("device", device.toString());
-            env.put("java", System.getProperty("java.version"));
-            env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
             env.put("allocatorTuned", Boolean.toString(allocatorTuned));
             return env;
         }

@@ -5,6 +5,10 @@ import com.google.common.base.Stopwatch;
 import dev.fst.lab.BackdoorLab;
 import dev.fst.lab.Defenses;
 import dev.fst.lab.LabOptions;
+import dev.fst.lab.OptionParsing;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
 import dev.fst.lab.data.LabData;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -85,12 +89,8 @@ public final class Benchmark {
          * @throws IllegalArgumentException naming a bad option
          */
         public static Options parse(String[] args) {
-            String tier = "quick";
-            for (int i = 0; i + 1 < args.length; i++) {
-                if (args[i].equals("--tier")) {
-                    tier = args[i + 1];
-                }
-            }
+            Args a = OptionParsing.parse(new Args(), args);
+            String tier = a.tier;
             List<String> attacks;
             List<String> models;
             List<String> lab;
@@ -111,35 +111,23 @@ public final class Benchmark {
                 }
                 default -> throw new IllegalArgumentException("--tier must be quick or paper but was '" + tier + "'");
             }
-            List<Double> rates = List.of(0.05, 0.01, 0.005);
-            List<String> methods = Defenses.NAMES;
-            Path out = Path.of("bench-results", tier);
-            boolean fresh = false;
-            for (int i = 0; i < args.length; i++) {
-                String flag = args[i];
-                if (flag.equals("--fresh")) {
-                    fresh = true;
-                    continue;
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(flag + " needs a value");
-                }
-                String value = args[++i];
-                switch (flag) {
-                    case "--tier" -> { }
-                    case "--models" -> models = List.of(value.toLowerCase(Locale.ROOT).split(","));
-                    case "--attacks" -> attacks = List.of(value.toLowerCase(Locale.ROOT).split(","));
-                    case "--rates" -> rates = Arrays.stream(value.split(",")).map(Benchmark::rate).toList();
-                    case "--methods" -> methods = Defenses.parse(value);
-                    case "--out" -> out = Path.of(value);
-                    case "--attack", "--rate", "--model" -> throw new IllegalArgumentException(
-                            "use --models, --attacks and --rates for the grid, not " + flag);
-                    default -> {
-                        lab.add(flag);
-                        lab.add(value);
-                    }
+            if (a.models != null) {
+                models = List.of(a.models.toLowerCase(Locale.ROOT).split(","));
+            }
+            if (a.attacks != null) {
+                attacks = List.of(a.attacks.toLowerCase(Locale.ROOT).split(","));
+            }
+            List<Double> rates = a.rates == null ? List.of(0.05, 0.01, 0.005)
+                    : Arrays.stream(a.rates.split(",")).map(Benchmark::rate).toList();
+            List<String> methods = a.methods == null ? Defenses.NAMES : Defenses.parse(a.methods);
+            Path out = a.out != null ? a.out : Path.of("bench-results", tier);
+            boolean fresh = a.fresh;
+            for (String flag : a.lab) {
+                if (flag.equals("--attack") || flag.equals("--rate") || flag.equals("--model")) {
+                    throw new IllegalArgumentException("use --models, --attacks and --rates for the grid, not " + flag);
                 }
             }
+            lab.addAll(a.lab);
             // validate everything the lab will see, once, before any work
             if (models.size() != new HashSet<>(models).size()) {
                 throw new IllegalArgumentException("--models lists a model twice: " + String.join(",", models));
@@ -180,6 +168,28 @@ public final class Benchmark {
         public Path out(String model) {
             return models.size() == 1 ? out : out.resolve(model);
         }
+    }
+
+    /** The grid's own options; every other option goes to the lab ({@link LabOptions}). */
+    @Command(name = "bench", sortOptions = false, description = "The benchmark grid: every defense on every attack and"
+            + " rate; other options go to the lab (fst lab --help).")
+    private static final class Args {
+        @Option(names = "--tier", paramLabel = "quick|paper", description = "the grid and lab settings (default quick)")
+        String tier = "quick";
+        @Option(names = "--models", paramLabel = "LIST", description = "lab architectures (default: the tier's)")
+        String models;
+        @Option(names = "--attacks", paramLabel = "LIST", description = "attacks (default: the tier's)")
+        String attacks;
+        @Option(names = "--rates", paramLabel = "LIST", description = "poisoning rates (default 0.05,0.01,0.005)")
+        String rates;
+        @Option(names = "--methods", paramLabel = "LIST|all", description = "defenses (default all)")
+        String methods;
+        @Option(names = "--out", paramLabel = "DIR", description = "results folder (default bench-results/TIER)")
+        Path out;
+        @Option(names = "--fresh", description = "start the grid again instead of resuming it")
+        boolean fresh;
+        @Unmatched
+        List<String> lab = new ArrayList<>();
     }
 
     private static double rate(String s) {
@@ -341,13 +351,10 @@ public final class Benchmark {
     }
 
     private static String versions() {
-        Engine engine = Engine.getEngine("PyTorch");
-        return "DJL " + Engine.getDjlVersion() + ", PyTorch " + engine.getVersion() + ", Java "
-                + System.getProperty("java.version");
+        return dev.fst.internal.Environment.versions(Engine.getEngine("PyTorch"));
     }
 
     private static String machine() {
-        return System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", "
-                + Runtime.getRuntime().availableProcessors() + " cores";
+        return dev.fst.internal.Environment.machine();
     }
 }

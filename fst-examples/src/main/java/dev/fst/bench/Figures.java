@@ -10,6 +10,10 @@ import dev.fst.FeatureShiftTuner;
 import dev.fst.lab.BackdoorLab;
 import dev.fst.lab.Defenses;
 import dev.fst.lab.LabOptions;
+import dev.fst.lab.OptionParsing;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
 import dev.fst.lab.attack.Attack;
 import dev.fst.lab.attack.Attacks;
 import dev.fst.lab.data.HeldOutSplit;
@@ -82,22 +86,10 @@ public final class Figures {
      * @throws IOException if data or files cannot be read or written
      */
     public static List<Path> run(String[] args, PrintStream out) throws IOException {
-        List<String> figures = NAMES;
-        Path dir = Path.of("bench-results", "figures");
-        List<String> lab = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(args[i] + " needs a value");
-            }
-            switch (args[i]) {
-                case "--figures" -> figures = List.of(args[++i].split(","));
-                case "--out" -> dir = Path.of(args[++i]);
-                default -> {
-                    lab.add(args[i]);
-                    lab.add(args[++i]);
-                }
-            }
-        }
+        Args a = OptionParsing.parse(new Args(), args);
+        List<String> figures = a.figures != null ? List.of(a.figures.split(",")) : NAMES;
+        Path dir = a.out;
+        List<String> lab = new ArrayList<>(a.lab);
         for (String f : figures) {
             if (!NAMES.contains(f)) {
                 throw new IllegalArgumentException("unknown figure '" + f + "'; use " + String.join(",", NAMES));
@@ -163,6 +155,19 @@ public final class Figures {
         }
         written.forEach(p -> out.println("wrote " + p));
         return written;
+    }
+
+    /** The program's own options; every other option goes to the lab ({@link LabOptions}). */
+    @Command(name = "figures", sortOptions = false, description = "The benchmark's figures on one lab setting, as PNG"
+            + " and CSV; other options go to the lab (fst lab --help).")
+    private static final class Args {
+        @Option(names = "--figures", paramLabel = "LIST",
+                description = "curves,projection,alpha,alpha-search,size,tsne (default all)")
+        String figures;
+        @Option(names = "--out", paramLabel = "DIR", description = "output folder (default bench-results/figures)")
+        Path out = Path.of("bench-results", "figures");
+        @Unmatched
+        List<String> lab = new ArrayList<>();
     }
 
     /** Everything a figure needs about the lab setting. */

@@ -8,6 +8,10 @@ import dev.fst.eval.Evaluator;
 import dev.fst.eval.Rate;
 import dev.fst.lab.BackdoorLab;
 import dev.fst.lab.LabOptions;
+import dev.fst.lab.OptionParsing;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
 import dev.fst.lab.attack.Attack;
 import dev.fst.lab.attack.Attacks;
 import dev.fst.lab.data.HeldOutSplit;
@@ -33,6 +37,15 @@ public final class FstStudy {
 
     private FstStudy() {}
 
+    /** The study's own option; every other option goes to the lab. */
+    @Command(name = "fst-study", description = "FST variants on one lab model.")
+    private static final class Args {
+        @Option(names = "--variants", paramLabel = "LIST", description = "variants separated by ; (default paper;default)")
+        String variants = "paper;default";
+        @Unmatched
+        List<String> lab = new ArrayList<>();
+    }
+
     /**
      * Runs the study.
      *
@@ -40,15 +53,9 @@ public final class FstStudy {
      * @throws Exception on bad input or a failed run
      */
     public static void main(String[] args) throws Exception {
-        List<String> lab = new ArrayList<>();
-        String variants = "paper;default";
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--variants")) {
-                variants = args[++i];
-            } else {
-                lab.add(args[i]);
-            }
-        }
+        Args a = OptionParsing.parse(new Args(), args);
+        String variants = a.variants;
+        List<String> lab = new ArrayList<>(a.lab);
         lab.addAll(List.of("--methods", ""));
         LabOptions o = LabOptions.parse(lab.toArray(String[]::new));
         LabData data = BackdoorLab.load(o);

@@ -1,6 +1,5 @@
 package dev.fst.bench;
 
-import dev.fst.cli.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -114,7 +113,8 @@ public final class ResultFiles {
         List<Object> list = new ArrayList<>();
         cells.forEach(c -> list.add(c.toMap()));
         root.put("cells", list);
-        replace(json(), Json.write(root));
+        replace(json(), new com.google.gson.GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+                .disableHtmlEscaping().create().toJson(root) + "\n");
         StringBuilder md = new StringBuilder();
         header.forEach(h -> md.append(h).append("\n\n"));
         md.append(table(cells));
@@ -196,12 +196,6 @@ public final class ResultFiles {
     }
 
     private static void replace(Path file, String text) throws IOException {
-        Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".part");
-        try {
-            Files.writeString(temp, text, StandardCharsets.UTF_8);
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        dev.fst.io.AtomicFiles.writeString(file, text);
     }
 }

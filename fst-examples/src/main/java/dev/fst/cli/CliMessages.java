@@ -31,12 +31,7 @@ final class CliMessages {
      * @return its first line, or {@code (no message)}
      */
     static String oneLine(String message) {
-        if (message == null || message.isBlank()) {
-            return "(no message)";
-        }
-        String stripped = message.strip();
-        int newline = stripped.indexOf('\n');
-        return newline < 0 ? stripped : stripped.substring(0, newline).strip();
+        return dev.fst.internal.Messages.firstLine(message);
     }
 
     /**

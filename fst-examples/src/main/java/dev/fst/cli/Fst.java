@@ -2,6 +2,7 @@ package dev.fst.cli;
 
 import ai.djl.engine.Engine;
 import dev.fst.bench.Benchmark;
+import dev.fst.internal.Environment;
 import dev.fst.bench.Figures;
 import dev.fst.lab.BackdoorLab;
 import dev.fst.perf.SpeedBenchmark;
@@ -82,16 +83,15 @@ public final class Fst implements Runnable {
             String library = Fst.class.getPackage().getImplementationVersion();
             String libtorch;
             try {
-                libtorch = Engine.getEngine("PyTorch").getVersion();
+                libtorch = Environment.capture(Engine.getEngine("PyTorch")).get("engineVersion");
             } catch (RuntimeException e) {
-                libtorch = "not loadable (" + CliMessages.oneLine(String.valueOf(e.getMessage())) + ")";
+                libtorch = "not loadable (" + CliMessages.oneLine(e.getMessage()) + ")";
             }
             return new String[] {
                 "fst " + (library != null ? library : "(development build, no jar manifest)"),
                 "DJL " + Engine.getDjlVersion(),
                 "libtorch " + libtorch,
-                "Java " + System.getProperty("java.version") + " (" + System.getProperty("os.name") + " "
-                        + System.getProperty("os.arch") + ")"
+                "Java " + System.getProperty("java.version") + " (" + Environment.machine() + ")"
             };
         }
     }

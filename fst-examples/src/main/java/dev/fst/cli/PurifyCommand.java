@@ -513,8 +513,10 @@ public final class PurifyCommand implements Callable<Integer> {
                     result.method() + " on " + model.getFileName() + ": evaluation images per epoch", stream)));
             output.writeReport(text);
             output.commit();
-            stdout.printf("wrote %s, %s and %s%n", output.model(), output.report(),
-                    charts.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(" and ")));
+            List<String> written = new ArrayList<>(List.of(output.model().toString(), output.report().toString()));
+            charts.forEach(chart -> written.add(chart.toString()));
+            stdout.println("wrote " + String.join(", ", written.subList(0, written.size() - 1)) + " and "
+                    + written.get(written.size() - 1));
         }
         return 0;
     }

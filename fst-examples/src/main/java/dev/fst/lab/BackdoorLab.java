@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * success rate before and after.
  *
  * <p>Run from the repository root: {@code mvn -q -B -DskipTests install && mvn -q -B -pl
- * fst-examples exec:java}; options after {@code -Dexec.args="..."} (see {@link LabOptions#USAGE}).
+ * fst-examples exec:java}; options after {@code -Dexec.args="..."} (see {@link LabOptions#usage()}).
  */
 public final class BackdoorLab {
 
@@ -125,13 +125,13 @@ public final class BackdoorLab {
     /**
      * Runs the lab from the command line; exit status 2 for bad options or data.
      *
-     * @param args see {@link LabOptions#USAGE}
+     * @param args see {@link LabOptions#usage()}
      */
     public static void main(String[] args) {
         Report report;
         try {
             if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-                System.out.println(LabOptions.USAGE);
+                System.out.println(LabOptions.usage());
                 return;
             }
             report = run(LabOptions.parse(args), System.out);
@@ -308,8 +308,7 @@ public final class BackdoorLab {
                     poisoned == null ? "none" : poisoned.attack(), poisoned == null ? 0 : poisoned.rate(), o.target(),
                     training.size(), poisoned == null ? 0 : poisoned.poisoned().length, o.epochs(), o.learningRate(),
                     o.seed(), clean.value(), asr.value(), run.wallTime().toMillis() / 1000.0, Instant.now(),
-                    "DJL " + Engine.getDjlVersion() + ", " + Engine.getInstance().getEngineName() + " "
-                            + Engine.getInstance().getVersion());
+                    dev.fst.internal.Environment.versions(Engine.getInstance()));
             store.save(model, record);
             out.printf("trained in %.0f s: clean accuracy %s%s; saved to %s%n", record.trainingSeconds(), clean,
                     triggered == null ? " (clean model)" : ", ASR " + asr, store.root().resolve(key));

@@ -1,5 +1,7 @@
 package dev.fst.lab;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -43,6 +45,25 @@ public final class DatasetReport {
 
     private DatasetReport() {}
 
+    /** The options. */
+    @Command(name = "dataset-report", sortOptions = false, description = "How hard the lab's synthetic data is.")
+    private static final class Args {
+        @Option(names = "--train", paramLabel = "N", description = "default 50000")
+        int train = 50_000;
+        @Option(names = "--test", paramLabel = "N", description = "default 10000")
+        int test = 10_000;
+        @Option(names = "--epochs", paramLabel = "N", description = "default 15")
+        int epochs = 15;
+        @Option(names = "--models", paramLabel = "LIST", description = "default linear,small-cnn")
+        String models = "linear,small-cnn";
+        @Option(names = "--seed", paramLabel = "N", description = "default 1")
+        long seed = 1;
+        @Option(names = "--lr", paramLabel = "X", description = "default: the model's")
+        Double lr;
+        @Option(names = "--docs", paramLabel = "DIR", description = "where the pictures go (default docs)")
+        Path docs = Path.of("docs");
+    }
+
     /**
      * Runs the report.
      *
@@ -50,28 +71,14 @@ public final class DatasetReport {
      * @throws IOException if a picture cannot be written
      */
     public static void main(String[] args) throws IOException {
-        int train = 50_000;
-        int test = 10_000;
-        int epochs = 15;
-        long seed = 1;
-        Double lr = null;
-        String models = "linear,small-cnn";
-        Path docs = Path.of("docs");
-        for (int i = 0; i < args.length; i += 2) {
-            Preconditions.checkArgument(i + 1 < args.length, "%s needs a value", args[i]);
-            String v = args[i + 1];
-            switch (args[i]) {
-                case "--train" -> train = Integer.parseInt(v);
-                case "--test" -> test = Integer.parseInt(v);
-                case "--epochs" -> epochs = Integer.parseInt(v);
-                case "--models" -> models = v;
-                case "--seed" -> seed = Long.parseLong(v);
-                case "--lr" -> lr = Double.parseDouble(v);
-                case "--docs" -> docs = Path.of(v);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; use --train, --test, --epochs, --lr, --models, --seed, --docs");
-            }
-        }
+        Args a = OptionParsing.parse(new Args(), args);
+        int train = a.train;
+        int test = a.test;
+        int epochs = a.epochs;
+        long seed = a.seed;
+        Double lr = a.lr;
+        String models = a.models;
+        Path docs = a.docs;
         long start = System.nanoTime();
         LabData data = SyntheticCifar.generate(train, test, seed);
         System.out.printf("generated %d + %d images in %.1f s%n", train, test, (System.nanoTime() - start) / 1e9);

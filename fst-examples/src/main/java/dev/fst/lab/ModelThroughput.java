@@ -1,5 +1,7 @@
 package dev.fst.lab;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -23,24 +25,27 @@ public final class ModelThroughput {
 
     private ModelThroughput() {}
 
+    /** The options. */
+    @Command(name = "model-throughput", sortOptions = false, description = "Training throughput of the lab's models.")
+    private static final class Args {
+        @Option(names = "--batch", paramLabel = "N", description = "default 128")
+        int batch = 128;
+        @Option(names = "--batches", paramLabel = "N", description = "default 3")
+        int batches = 3;
+        @Option(names = "--models", paramLabel = "LIST", description = "default small-cnn,resnet18,preact-resnet18")
+        String models = "small-cnn,resnet18,preact-resnet18";
+    }
+
     /**
      * Runs the measurement.
      *
      * @param args see the class documentation
      */
     public static void main(String[] args) {
-        int batch = 128;
-        int batches = 3;
-        String models = "small-cnn,resnet18,preact-resnet18";
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--batch" -> batch = Integer.parseInt(args[i + 1]);
-                case "--batches" -> batches = Integer.parseInt(args[i + 1]);
-                case "--models" -> models = args[i + 1];
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; use --batch, --batches, --models");
-            }
-        }
+        Args a = OptionParsing.parse(new Args(), args);
+        int batch = a.batch;
+        int batches = a.batches;
+        String models = a.models;
         System.out.println("| model | parameters | device | s per batch of " + batch + " | images/s |");
         System.out.println("|---|---|---|---|---|");
         for (String id : models.split(",")) {

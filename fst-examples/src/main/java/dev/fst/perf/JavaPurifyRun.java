@@ -1,5 +1,8 @@
 package dev.fst.perf;
 
+import dev.fst.lab.OptionParsing;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -37,6 +40,35 @@ public final class JavaPurifyRun {
 
     private JavaPurifyRun() {}
 
+    /** The options. */
+    @Command(name = "java-purify-run", sortOptions = false, description = "One Java side run of the speed comparison.")
+    private static final class Args {
+        @Option(names = "--data", paramLabel = "FILE", description = "a CIFAR-10 binary file (required)")
+        Path data;
+        @Option(names = "--model", paramLabel = "NAME", description = "lab architecture (default small-cnn)")
+        String model = "small-cnn";
+        @Option(names = "--epochs", paramLabel = "N", description = "default 10")
+        int epochs = 10;
+        @Option(names = "--batch-size", paramLabel = "N", description = "default 128")
+        int batchSize = 128;
+        @Option(names = "--lr", paramLabel = "X", description = "default 0.01")
+        double lr = 0.01;
+        @Option(names = "--alpha", paramLabel = "X", description = "default 0.2")
+        double alpha = 0.2;
+        @Option(names = "--augment", paramLabel = "A", description = "crop-flip (default) or none")
+        String augment = "crop-flip";
+        @Option(names = "--seed", paramLabel = "N", description = "default 1")
+        long seed = 1;
+        @Option(names = "--device", paramLabel = "D", description = "cpu, gpu or gpu:N (default: DJL's)")
+        String device;
+        @Option(names = "--channels-last", paramLabel = "BOOL", arity = "1", description = "default true")
+        boolean channelsLast = true;
+        @Option(names = "--allocator-tuning", paramLabel = "BOOL", arity = "1", description = "default false")
+        boolean allocatorTuning;
+        @Option(names = "--profile", paramLabel = "FILE", description = "write a libtorch profiler trace")
+        Path profile;
+    }
+
     /**
      * Runs one purification and prints its JSON line.
      *
@@ -44,41 +76,19 @@ public final class JavaPurifyRun {
      * @throws IOException if the data file cannot be read
      */
     public static void main(String[] args) throws IOException {
-        Path data = null;
-        String model = "small-cnn";
-        int epochs = 10;
-        int batchSize = 128;
-        double lr = 0.01;
-        double alpha = 0.2;
-        String augment = "crop-flip";
-        long seed = 1;
-        Device device = null;
-        boolean channelsLast = true;
-        boolean allocatorTuning = false;
-        Path profile = null;
-        for (int i = 0; i < args.length; i += 2) {
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + args[i] + " needs a value");
-            }
-            String value = args[i + 1];
-            switch (args[i]) {
-                case "--data" -> data = Path.of(value);
-                case "--model" -> model = value;
-                case "--epochs" -> epochs = Integer.parseInt(value);
-                case "--batch-size" -> batchSize = Integer.parseInt(value);
-                case "--lr" -> lr = Double.parseDouble(value);
-                case "--alpha" -> alpha = Double.parseDouble(value);
-                case "--augment" -> augment = value;
-                case "--seed" -> seed = Long.parseLong(value);
-                case "--device" -> device = Device.fromName(value);
-                case "--channels-last" -> channelsLast = Boolean.parseBoolean(value);
-                case "--allocator-tuning" -> allocatorTuning = Boolean.parseBoolean(value);
-                case "--profile" -> profile = Path.of(value);
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; use --data, --model,"
-                        + " --epochs, --batch-size, --lr, --alpha, --augment, --seed, --device, --channels-last,"
-                        + " --allocator-tuning, --profile");
-            }
-        }
+        Args a = OptionParsing.parse(new Args(), args);
+        Path data = a.data;
+        String model = a.model;
+        int epochs = a.epochs;
+        int batchSize = a.batchSize;
+        double lr = a.lr;
+        double alpha = a.alpha;
+        String augment = a.augment;
+        long seed = a.seed;
+        Device device = a.device == null ? null : Device.fromName(a.device);
+        boolean channelsLast = a.channelsLast;
+        boolean allocatorTuning = a.allocatorTuning;
+        Path profile = a.profile;
         if (data == null) {
             throw new IllegalArgumentException("--data FILE (a CIFAR-10 binary file) is required");
         }
@@ -109,19 +119,23 @@ public final class JavaPurifyRun {
     }
 
     private static String json(String model, int images, int epochs, double seconds, PurificationResult result) {
-        String losses = result.epochs().stream().map(EpochRecord::loss)
-                .map(v -> String.format(Locale.ROOT, "%.6f", v)).collect(Collectors.joining(", ", "[", "]"));
-        String accuracies = result.epochs().stream().map(EpochRecord::tuningAccuracy)
-                .map(v -> String.format(Locale.ROOT, "%.6f", v)).collect(Collectors.joining(", ", "[", "]"));
         Engine engine = Engine.getEngine("PyTorch");
-        String runtime = String.format(Locale.ROOT, "DJL %s, libtorch %s, %d intra-op / %d inter-op threads, Java %s,"
-                + " device %s, channelsLast %s, allocatorTuning %s", Engine.getDjlVersion(), engine.getVersion(),
-                EngineAdapter.intraOpThreads(), EngineAdapter.interOpThreads(), System.getProperty("java.version"),
-                result.device(), result.configuration().get("channelsLast"),
+        String runtime = String.format(Locale.ROOT, "%s, %d intra-op / %d inter-op threads, device %s, channelsLast %s,"
+                + " allocatorTuning %s", dev.fst.internal.Environment.versions(engine), EngineAdapter.intraOpThreads(),
+                EngineAdapter.interOpThreads(), result.device(), result.configuration().get("channelsLast"),
                 result.configuration().get("allocatorTuning"));
-        return String.format(Locale.ROOT, "{\"side\": \"java\", \"model\": \"%s\", \"images\": %d, \"epochs\": %d,"
-                + " \"seconds\": %.4f, \"imagesPerSecond\": %.4f, \"peakRssMb\": %.1f, \"epochLoss\": %s,"
-                + " \"epochAccuracy\": %s, \"runtime\": \"%s\"}", model, images, epochs, seconds,
-                images * (double) epochs / seconds, PeakMemory.peakResidentMib(), losses, accuracies, runtime);
+        java.util.Map<String, Object> json = new java.util.LinkedHashMap<>();
+        json.put("side", "java");
+        json.put("model", model);
+        json.put("images", images);
+        json.put("epochs", epochs);
+        json.put("seconds", seconds);
+        json.put("imagesPerSecond", images * (double) epochs / seconds);
+        json.put("peakRssMb", PeakMemory.peakResidentMib());
+        json.put("epochLoss", result.epochs().stream().map(EpochRecord::loss).toList());
+        json.put("epochAccuracy", result.epochs().stream().map(EpochRecord::tuningAccuracy).toList());
+        json.put("runtime", runtime);
+        return new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().create()
+                .toJson(json);
     }
 }

@@ -1,8 +1,11 @@
 package dev.fst.perf;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What one child run of either side reported: the one-line JSON object that {@link JavaPurifyRun}
@@ -38,32 +41,37 @@ public record SideRun(
      * @throws IllegalArgumentException naming the missing field if the object lacks one
      */
     public static SideRun parse(String json) {
-        String epochLoss = raw(json, "epochLoss");
-        String[] losses = epochLoss.replaceAll("[\\[\\]\\s]", "").split(",");
+        JsonObject o = object(json);
+        JsonArray losses = field(o, json, "epochLoss").getAsJsonArray();
         return new SideRun(
-                string(json, "side"),
-                string(json, "model"),
-                (int) number(json, "images"),
-                (int) number(json, "epochs"),
-                number(json, "seconds"),
-                number(json, "imagesPerSecond"),
-                number(json, "peakRssMb"),
-                Double.parseDouble(losses[losses.length - 1]),
-                string(json, "runtime"));
+                field(o, json, "side").getAsString(),
+                field(o, json, "model").getAsString(),
+                field(o, json, "images").getAsInt(),
+                field(o, json, "epochs").getAsInt(),
+                field(o, json, "seconds").getAsDouble(),
+                field(o, json, "imagesPerSecond").getAsDouble(),
+                field(o, json, "peakRssMb").getAsDouble(),
+                losses.get(losses.size() - 1).getAsDouble(),
+                field(o, json, "runtime").getAsString());
     }
 
-    private static String raw(String json, String key) {
-        Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*(\\[[^\\]]*\\]|\"[^\"]*\"|[-+0-9.eE]+|NaN)")
-                .matcher(json);
-        if (!m.find()) {
+    private static JsonObject object(String json) {
+        try {
+            JsonElement element = JsonParser.parseString(json);
+            if (!element.isJsonObject()) {
+                throw new IllegalArgumentException("the run's report is not a JSON object: " + json);
+            }
+            return element.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException("the run's report is not JSON: " + json, e);
+        }
+    }
+
+    private static JsonElement field(JsonObject o, String json, String key) {
+        if (!o.has(key)) {
             throw new IllegalArgumentException("the run's report has no \"" + key + "\" field: " + json);
         }
-        return m.group(1);
-    }
-
-    private static String string(String json, String key) {
-        String value = raw(json, key);
-        return value.startsWith("\"") ? value.substring(1, value.length() - 1) : value;
+        return o.get(key);
     }
 
     /**
@@ -75,7 +83,7 @@ public record SideRun(
      * @throws IllegalArgumentException if the field is missing
      */
     public static double number(String json, String key) {
-        return Double.parseDouble(raw(json, key));
+        return field(object(json), json, key).getAsDouble();
     }
 
     @Override

@@ -31,7 +31,7 @@ import java.util.Map;
  * {@code --out}.
  *
  * <p>Run: {@code mvn -q -B -pl fst-examples exec:java -Dlab.main=dev.fst.perf.SpeedBenchmark}
- * (options in {@link SpeedOptions#USAGE}); the Python side needs PyTorch, on Debian {@code
+ * (options in {@link SpeedOptions#usage()}); the Python side needs PyTorch, on Debian {@code
  * apt-get install python3-torch} and {@code --python /usr/bin/python3} (the default).
  */
 public final class SpeedBenchmark {
@@ -44,7 +44,7 @@ public final class SpeedBenchmark {
     /**
      * Runs the comparison and prints the report.
      *
-     * @param args see {@link SpeedOptions#USAGE}
+     * @param args see {@link SpeedOptions#usage()}
      * @throws IOException if the output folder cannot be written or a child cannot start
      */
     public static void main(String[] args) throws IOException {

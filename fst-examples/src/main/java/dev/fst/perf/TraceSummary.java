@@ -1,5 +1,10 @@
 package dev.fst.perf;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,8 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Summarises libtorch profiler traces (Chrome trace JSON, as written by {@code JavaPurifyRun
@@ -25,13 +28,18 @@ import java.util.regex.Pattern;
  */
 public final class TraceSummary {
 
-    private static final Pattern COMPLETE = Pattern.compile("\"ph\"\\s*:\\s*\"X\"");
-    private static final Pattern NAME = Pattern.compile("\"name\"\\s*:\\s*\"([^\"]*)\"");
-    private static final Pattern TS = Pattern.compile("\"ts\"\\s*:\\s*([0-9.eE+-]+)");
-    private static final Pattern DUR = Pattern.compile("\"dur\"\\s*:\\s*([0-9.eE+-]+)");
-    private static final Pattern TID = Pattern.compile("\"tid\"\\s*:\\s*\"?([^,\"}]*)");
-
     private TraceSummary() {}
+
+    /** The arguments. */
+    @picocli.CommandLine.Command(name = "trace-summary", description = "Profiler traces side by side.")
+    private static final class Args {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "BATCHES",
+                description = "the number of mini-batches each trace covers")
+        int batches;
+        @picocli.CommandLine.Parameters(index = "1..*", arity = "1..*", paramLabel = "TRACE.json",
+                description = "Chrome trace JSON files")
+        List<Path> traces = new ArrayList<>();
+    }
 
     /** One trace reduced to what the report needs. */
     record Profile(Map<String, Double> selfMicros, double spanMicros, double outsideMicros) {}
@@ -45,15 +53,13 @@ public final class TraceSummary {
      * @throws IOException if a trace cannot be read
      */
     public static void main(String[] args) throws IOException {
-        if (args.length < 2) {
-            throw new IllegalArgumentException("usage: TraceSummary BATCHES TRACE.json [TRACE.json ...]");
-        }
-        int batches = Integer.parseInt(args[0]);
+        Args a = dev.fst.lab.OptionParsing.parse(new Args(), args);
+        int batches = a.batches;
         List<String> names = new ArrayList<>();
         List<Profile> profiles = new ArrayList<>();
-        for (int i = 1; i < args.length; i++) {
-            names.add(Path.of(args[i]).getFileName().toString());
-            profiles.add(read(Path.of(args[i])));
+        for (Path trace : a.traces) {
+            names.add(trace.getFileName().toString());
+            profiles.add(read(trace));
         }
         System.out.print(format(batches, names, profiles, 14));
     }
@@ -67,61 +73,32 @@ public final class TraceSummary {
      * @throws IllegalArgumentException if it holds no complete ("X") events
      */
     static Profile read(Path file) throws IOException {
-        String json = Files.readString(file, StandardCharsets.UTF_8);
+        JsonElement root;
+        try {
+            root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException(file + " is not a JSON trace: " + e.getMessage(), e);
+        }
+        JsonArray array = root.isJsonArray() ? root.getAsJsonArray()
+                : root.isJsonObject() && root.getAsJsonObject().has("traceEvents")
+                        ? root.getAsJsonObject().getAsJsonArray("traceEvents") : new JsonArray();
         List<Event> events = new ArrayList<>();
-        for (String e : topLevelObjects(json)) {
-            if (!COMPLETE.matcher(e).find()) {
+        for (JsonElement element : array) {
+            if (!element.isJsonObject()) {
                 continue;
             }
-            Matcher name = NAME.matcher(e);
-            Matcher ts = TS.matcher(e);
-            Matcher dur = DUR.matcher(e);
-            Matcher tid = TID.matcher(e);
-            if (name.find() && ts.find() && dur.find()) {
-                events.add(new Event(name.group(1), tid.find() ? tid.group(1) : "", Double.parseDouble(ts.group(1)),
-                        Double.parseDouble(dur.group(1))));
+            JsonObject e = element.getAsJsonObject();
+            if (!e.has("ph") || !"X".equals(e.get("ph").getAsString()) || !e.has("name") || !e.has("ts")
+                    || !e.has("dur")) {
+                continue;
             }
+            events.add(new Event(e.get("name").getAsString(), e.has("tid") ? e.get("tid").getAsString() : "",
+                    e.get("ts").getAsDouble(), e.get("dur").getAsDouble()));
         }
         if (events.isEmpty()) {
             throw new IllegalArgumentException(file + " holds no complete profiler events");
         }
         return profile(events);
-    }
-
-    /** The objects of the trace's top-level array (or of its "traceEvents" array), as text. */
-    private static List<String> topLevelObjects(String json) {
-        List<String> objects = new ArrayList<>();
-        int start = json.indexOf("\"traceEvents\"");
-        int depth = 0;
-        int open = -1;
-        boolean inString = false;
-        int base = 0;
-        for (int i = Math.max(0, start); i < json.length(); i++) {
-            char c = json.charAt(i);
-            if (inString) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    inString = false;
-                }
-                continue;
-            }
-            if (c == '"') {
-                inString = true;
-            } else if (c == '{') {
-                if (depth == base) {
-                    open = i;
-                }
-                depth++;
-            } else if (c == '}') {
-                depth--;
-                if (depth == base && open >= 0) {
-                    objects.add(json.substring(open, i + 1));
-                    open = -1;
-                }
-            }
-        }
-        return objects;
     }
 
     private static Profile profile(List<Event> events) {

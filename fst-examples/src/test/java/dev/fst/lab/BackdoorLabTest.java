@@ -123,7 +123,8 @@ class BackdoorLabTest {
     void options_badValues_areRefusedWithTheirNames() {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> LabOptions.parse(new String[] {"--bogus", "1"}));
-        assertTrue(unknown.getMessage().contains("unknown option --bogus"), unknown.getMessage());
+        assertTrue(unknown.getMessage().contains("Unknown options: '--bogus'"), unknown.getMessage());
+        assertTrue(unknown.getMessage().contains("--tune-epochs=N"), "with the usage: " + unknown.getMessage());
         IllegalArgumentException rate = assertThrows(IllegalArgumentException.class,
                 () -> LabOptions.parse(new String[] {"--rate", "2"}));
         assertTrue(rate.getMessage().contains("--rate"), rate.getMessage());
@@ -132,7 +133,8 @@ class BackdoorLabTest {
         assertTrue(attack.getMessage().contains("badnet"), attack.getMessage());
         IllegalArgumentException number = assertThrows(IllegalArgumentException.class,
                 () -> LabOptions.parse(new String[] {"--epochs", "ten"}));
-        assertTrue(number.getMessage().contains("--epochs needs a number"), number.getMessage());
+        assertTrue(number.getMessage().contains("Invalid value for option '--epochs': 'ten' is not an int"),
+                number.getMessage());
         assertThrows(IllegalArgumentException.class, () -> LabOptions.parse(new String[] {"--train"}));
         assertEquals(0.01, LabOptions.parse(new String[] {"--attack", "wanet"}).learningRate());
         assertEquals(0.1, LabOptions.defaults().learningRate());

@@ -34,13 +34,13 @@ class SpeedOptionsTest {
 
     @Test
     void badOptions_areRefusedWithTheReason() {
-        assertMessage("unknown option --model;", () -> SpeedOptions.parse("--model", "resnet18"));
+        assertMessage("Unknown options: '--model'", () -> SpeedOptions.parse("--model", "resnet18"));
         assertMessage("--models takes small-cnn and resnet18", () -> SpeedOptions.parse("--models", "vgg19-bn"));
         assertMessage("--models lists resnet18 twice", () -> SpeedOptions.parse("--models", "resnet18,resnet18"));
         assertMessage("--epochs must be >= 1 but was 0", () -> SpeedOptions.parse("--epochs", "0"));
-        assertMessage("--images needs an integer but got many", () -> SpeedOptions.parse("--images", "many"));
+        assertMessage("Invalid value for option '--images': 'many' is not an int", () -> SpeedOptions.parse("--images", "many"));
         assertMessage("--device must be cpu or gpu", () -> SpeedOptions.parse("--device", "tpu"));
-        assertMessage("option --out needs a value", () -> SpeedOptions.parse("--out"));
+        assertMessage("Missing required parameter for option '--out'", () -> SpeedOptions.parse("--out"));
         assertEquals(0, SpeedOptions.parse("--workers", "0").workers());
     }
 
