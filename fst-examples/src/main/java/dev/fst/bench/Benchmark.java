@@ -76,10 +76,13 @@ public final class Benchmark {
      * @param methods the defenses (paper names)
      * @param out the results folder
      * @param fresh whether earlier results are discarded
-     * @param labArgs the lab's options, tier defaults first, without the model
+     * @param labArgs the lab's options, tier defaults first, without the model, as given (for the
+     *     record of the command)
+     * @param settings the same options parsed once; every cell is a copy with its model, attack,
+     *     rate and defenses set
      */
     public record Options(String tier, List<String> models, List<String> attacks, List<Double> rates, List<String> methods, Path out,
-            boolean fresh, List<String> labArgs) {
+            boolean fresh, List<String> labArgs, LabOptions.Settings settings) {
 
         /**
          * Parses the command line.
@@ -133,13 +136,11 @@ public final class Benchmark {
                 throw new IllegalArgumentException("--models lists a model twice: " + String.join(",", models));
             }
             Options options = new Options(tier, List.copyOf(models), attacks, rates, methods, out, fresh,
-                    List.copyOf(lab));
+                    List.copyOf(lab), LabOptions.settings(lab.toArray(String[]::new)));
             for (String model : models) {
                 for (String attack : attacks) {
-                    List<String> probe = options.labArgs(model);
-                    probe.addAll(List.of("--attack", attack, "--rate", Double.toString(rates.get(0)),
-                            "--methods", String.join(",", methods)));
-                    LabOptions.parse(probe.toArray(String[]::new));
+                    options.settings().copy().model(model).attack(attack).rate(rates.get(0)).methods(methods)
+                            .resolve();
                 }
             }
             return options;
@@ -171,7 +172,7 @@ public final class Benchmark {
     }
 
     /** The grid's own options; every other option goes to the lab ({@link LabOptions}). */
-    @Command(name = "bench", sortOptions = false, description = "The benchmark grid: every defense on every attack and"
+    @Command(mixinStandardHelpOptions = true, name = "bench", sortOptions = false, description = "The benchmark grid: every defense on every attack and"
             + " rate; other options go to the lab (fst lab --help).")
     private static final class Args {
         @Option(names = "--tier", paramLabel = "quick|paper", description = "the grid and lab settings (default quick)")
@@ -303,10 +304,7 @@ public final class Benchmark {
                             1 + o.methods().size());
                     continue;
                 }
-                List<String> args = o.labArgs(model);
-                args.addAll(List.of("--attack", attack, "--rate", Double.toString(rate), "--methods",
-                        String.join(",", pending)));
-                LabOptions lab = LabOptions.parse(args.toArray(String[]::new));
+                LabOptions lab = o.settings().copy().model(model).attack(attack).rate(rate).methods(pending).resolve();
                 out.printf("%s%s at %s: running %s%n", prefix, attack, rate, pending.isEmpty()
                         ? "the backdoored model only" : String.join(", ", pending));
                 if (data == null) {

@@ -1,5 +1,9 @@
 package dev.fst.bench;
 
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVPrinter;
+import org.apache.commons.csv.CSVRecord;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +34,9 @@ import java.util.Map;
 public record CellResult(String attack, double rate, String defense, long seed, long cleanHits, long cleanTotal,
         long attackHits, long attackTotal, double seconds, String model, String device, String versions,
         String machine, String finishedAt, String failure) {
+
+    /** CSV as Apache Commons CSV writes it: comma-separated, quoted where needed, no line break. */
+    private static final CSVFormat CSV = CSVFormat.DEFAULT.builder().setRecordSeparator("").get();
 
     /** The CSV header, in field order. */
     public static final String HEADER = "attack,rate,defense,seed,clean_hits,clean_total,attack_hits,attack_total,"
@@ -81,11 +88,13 @@ public record CellResult(String attack, double rate, String defense, long seed, 
                 Long.toString(cleanHits), Long.toString(cleanTotal), Long.toString(attackHits),
                 Long.toString(attackTotal), Double.toString(seconds), model, device, versions, machine,
                 finishedAt, failure.replace('\n', ' '));
-        List<String> quoted = new ArrayList<>();
-        for (String f : fields) {
-            quoted.add(f.contains(",") || f.contains("\"") ? "\"" + f.replace("\"", "\"\"") + "\"" : f);
+        StringBuilder line = new StringBuilder();
+        try (CSVPrinter printer = new CSVPrinter(line, CSV)) {
+            printer.printRecord(fields);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a StringBuilder does not fail
         }
-        return String.join(",", quoted);
+        return line.toString();
     }
 
     /**
@@ -140,30 +149,11 @@ public record CellResult(String attack, double rate, String defense, long seed, 
     }
 
     private static List<String> split(String line) {
-        List<String> out = new ArrayList<>();
-        StringBuilder current = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    current.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    current.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                out.add(current.toString());
-                current.setLength(0);
-            } else {
-                current.append(c);
-            }
+        try (CSVParser parser = CSVParser.parse(line, CSV)) {
+            List<CSVRecord> records = parser.getRecords();
+            return records.isEmpty() ? List.of() : records.get(0).toList();
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw new IllegalArgumentException("malformed CSV line: " + line, e);
         }
-        out.add(current.toString());
-        return out;
     }
 }

@@ -158,7 +158,7 @@ public final class Figures {
     }
 
     /** The program's own options; every other option goes to the lab ({@link LabOptions}). */
-    @Command(name = "figures", sortOptions = false, description = "The benchmark's figures on one lab setting, as PNG"
+    @Command(mixinStandardHelpOptions = true, name = "figures", sortOptions = false, description = "The benchmark's figures on one lab setting, as PNG"
             + " and CSV; other options go to the lab (fst lab --help).")
     private static final class Args {
         @Option(names = "--figures", paramLabel = "LIST",

@@ -38,7 +38,7 @@ public final class FstStudy {
     private FstStudy() {}
 
     /** The study's own option; every other option goes to the lab. */
-    @Command(name = "fst-study", description = "FST variants on one lab model.")
+    @Command(mixinStandardHelpOptions = true, name = "fst-study", description = "FST variants on one lab model.")
     private static final class Args {
         @Option(names = "--variants", paramLabel = "LIST", description = "variants separated by ; (default paper;default)")
         String variants = "paper;default";

@@ -290,6 +290,10 @@ public final class PurifyCommand implements Callable<Integer> {
                 stderr.println("purify: " + CliMessages.forFlags(e.getMessage()));
                 return 1;
             }
+            if (e instanceof SpecException) {
+                stderr.println("purify: " + CliMessages.oneLine(e.getMessage())); // the spec's own option names
+                return 2;
+            }
             if (e instanceof IllegalArgumentException || e instanceof IOException
                     || e instanceof UncheckedIOException) {
                 stderr.println("purify: " + CliMessages.forFlags(e.getMessage()));
@@ -798,7 +802,16 @@ public final class PurifyCommand implements Callable<Integer> {
         try {
             return Methods.parse(spec, this::configureAny);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--method: " + e.getMessage(), e);
+            throw new SpecException("--method: " + e.getMessage(), e);
+        }
+    }
+
+    /** A bad {@code --method} spec: its message names the spec's options, not the command's flags. */
+    private static final class SpecException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        SpecException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

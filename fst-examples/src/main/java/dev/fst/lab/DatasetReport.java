@@ -46,7 +46,7 @@ public final class DatasetReport {
     private DatasetReport() {}
 
     /** The options. */
-    @Command(name = "dataset-report", sortOptions = false, description = "How hard the lab's synthetic data is.")
+    @Command(mixinStandardHelpOptions = true, name = "dataset-report", sortOptions = false, description = "How hard the lab's synthetic data is.")
     private static final class Args {
         @Option(names = "--train", paramLabel = "N", description = "default 50000")
         int train = 50_000;

@@ -26,7 +26,7 @@ public final class ModelThroughput {
     private ModelThroughput() {}
 
     /** The options. */
-    @Command(name = "model-throughput", sortOptions = false, description = "Training throughput of the lab's models.")
+    @Command(mixinStandardHelpOptions = true, name = "model-throughput", sortOptions = false, description = "Training throughput of the lab's models.")
     private static final class Args {
         @Option(names = "--batch", paramLabel = "N", description = "default 128")
         int batch = 128;

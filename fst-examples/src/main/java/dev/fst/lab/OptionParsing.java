@@ -5,8 +5,9 @@ import picocli.CommandLine;
 /**
  * Parses a program's options with picocli into an annotated object, the way every program of the
  * examples does: no {@code @file} expansion, an option given twice takes its last value (a tier's
- * settings come first, the user's after), and a bad option is an {@link IllegalArgumentException}
- * whose message is the option's own check or picocli's message followed by the generated usage.
+ * settings come first, the user's after), a bad option is an {@link IllegalArgumentException}
+ * whose message is the option's own check or picocli's message followed by the generated usage,
+ * and {@code --help} prints the usage and exits the program with status 0.
  */
 public final class OptionParsing {
 
@@ -26,6 +27,11 @@ public final class OptionParsing {
         CommandLine line = new CommandLine(options).setExpandAtFiles(false).setOverwrittenOptionsAllowed(true);
         try {
             line.parseArgs(args);
+            if (line.isUsageHelpRequested() || line.isVersionHelpRequested()) {
+                // --help (or -V, which prints the usage too: the programs have no version of their own)
+                System.out.print(line.getUsageMessage(CommandLine.Help.Ansi.OFF));
+                System.exit(0);
+            }
         } catch (CommandLine.ParameterException e) {
             for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
                 if (cause instanceof IllegalArgumentException refused) {

@@ -41,7 +41,7 @@ public final class JavaPurifyRun {
     private JavaPurifyRun() {}
 
     /** The options. */
-    @Command(name = "java-purify-run", sortOptions = false, description = "One Java side run of the speed comparison.")
+    @Command(mixinStandardHelpOptions = true, name = "java-purify-run", sortOptions = false, description = "One Java side run of the speed comparison.")
     private static final class Args {
         @Option(names = "--data", paramLabel = "FILE", description = "a CIFAR-10 binary file (required)")
         Path data;

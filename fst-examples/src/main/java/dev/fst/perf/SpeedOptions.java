@@ -69,7 +69,7 @@ public record SpeedOptions(
     }
 
     /** The options while parsing; unset sizes take the smoke run's or the full run's defaults. */
-    @Command(name = "speed", sortOptions = false, description = "The speed comparison of this library with PyTorch.")
+    @Command(mixinStandardHelpOptions = true, name = "speed", sortOptions = false, description = "The speed comparison of this library with PyTorch.")
     private static final class Parser {
         List<String> models = List.of("small-cnn", "resnet18");
         Integer images;

@@ -134,10 +134,20 @@ public record SpeedReport(
      * @return the CSV text
      */
     public String toCsv() {
-        StringBuilder csv = new StringBuilder("side,model,images,epochs,seconds,images_per_second,peak_rss_mib,final_loss\n");
-        for (SideRun r : runs) {
-            csv.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.4f,%.4f,%.1f,%.6f%n", r.side(), r.model(), r.images(),
-                    r.epochs(), r.seconds(), r.imagesPerSecond(), r.peakRssMib(), r.finalLoss()));
+        StringBuilder csv = new StringBuilder();
+        try (org.apache.commons.csv.CSVPrinter printer = new org.apache.commons.csv.CSVPrinter(csv,
+                org.apache.commons.csv.CSVFormat.DEFAULT.builder().setRecordSeparator("\n").get())) {
+            printer.printRecord("side", "model", "images", "epochs", "seconds", "images_per_second", "peak_rss_mib",
+                    "final_loss");
+            for (SideRun r : runs) {
+                printer.printRecord(r.side(), r.model(), r.images(), r.epochs(),
+                        String.format(Locale.ROOT, "%.4f", r.seconds()),
+                        String.format(Locale.ROOT, "%.4f", r.imagesPerSecond()),
+                        String.format(Locale.ROOT, "%.1f", r.peakRssMib()),
+                        String.format(Locale.ROOT, "%.6f", r.finalLoss()));
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a StringBuilder does not fail
         }
         return csv.toString();
     }

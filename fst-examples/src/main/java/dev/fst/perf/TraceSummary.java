@@ -31,7 +31,7 @@ public final class TraceSummary {
     private TraceSummary() {}
 
     /** The arguments. */
-    @picocli.CommandLine.Command(name = "trace-summary", description = "Profiler traces side by side.")
+    @picocli.CommandLine.Command(mixinStandardHelpOptions = true, name = "trace-summary", description = "Profiler traces side by side.")
     private static final class Args {
         @picocli.CommandLine.Parameters(index = "0", paramLabel = "BATCHES",
                 description = "the number of mini-batches each trace covers")

@@ -30,7 +30,7 @@ class FstDistributionIT {
 
     record Result(int code, String out, String err) {}
 
-    private static Result fst(Path dir, String... args) throws IOException, InterruptedException {
+    static Result fst(Path dir, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(FST.toString());
         command.addAll(List.of(args));

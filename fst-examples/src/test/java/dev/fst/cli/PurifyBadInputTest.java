@@ -98,7 +98,7 @@ class PurifyBadInputTest {
         cases.add(c("unknown data kind", o, "--data must be folder:DIR, fashion-mnist[:DIR], mnist:DIR, cifar10:DIR or gtsrb:DIR", "--model", m,
                 "--data", "imagenet:" + d, "--out", out));
         cases.add(c("more classes than outputs", o, "the data has 5 classes [class0, class1, class2, class3, class4]"
-                + " but the model has only 4 outputs", "--model", m, "--data", "folder:" + d.resolve("five"), "--out",
+                + " but the model has 4 outputs; give one class folder per output", "--model", m, "--data", "folder:" + d.resolve("five"), "--out",
                 out));
         cases.add(c("eval classes differ", o, "--eval-data has classes [cat, cow, dog, eel] but --data has", "--model",
                 m, "--data", DATA, "--eval-data", "folder:" + d.resolve("other-classes"), "--out", out));
@@ -190,13 +190,21 @@ class PurifyBadInputTest {
     void badInput_exitsWithTwo_oneLineNamingTheProblem_inputUntouched_nothingLeftBehind(Case c) throws IOException {
         byte[] input = Files.readAllBytes(model);
         List<String> before = listing(c.watched());
-        PurifyCommandTest.Run run = PurifyCommandTest.purify(c.args().toArray(String[]::new));
+        PurifyCommandTest.Run run = purify(c.args());
         assertEquals(2, run.code(), c + ": " + run.err());
         assertTrue(run.err().startsWith("purify: ") && run.err().contains(c.expected()),
                 c + ": expected '" + c.expected() + "' in: " + run.err());
         assertEquals(1, run.err().strip().lines().count(), c + ": one line on stderr: " + run.err());
         assertArrayEquals(input, Files.readAllBytes(model), c + ": the input model is byte-identical");
         assertEquals(before, listing(c.watched()), c + ": no file is left behind");
+    }
+
+    /**
+     * Runs the command on the arguments: in this JVM here, through the packaged launcher in {@link
+     * PurifyBadInputIT}.
+     */
+    PurifyCommandTest.Run purify(List<String> args) throws IOException {
+        return PurifyCommandTest.purify(args.toArray(String[]::new));
     }
 
     private static List<String> listing(Path folder) throws IOException {
