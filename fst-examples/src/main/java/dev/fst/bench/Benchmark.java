@@ -173,7 +173,9 @@ public final class Benchmark {
 
     /** The grid's own options; every other option goes to the lab ({@link LabOptions}). */
     @Command(mixinStandardHelpOptions = true, name = "bench", sortOptions = false, description = "The benchmark grid: every defense on every attack and"
-            + " rate; other options go to the lab (fst lab --help).")
+            + " rate; other options go to the lab (fst lab --help).", footer = {"", "Examples:",
+                "  fst bench --tier quick", "  fst bench --tier quick --attacks badnet --rates 0.01 --methods FT,FST",
+                "  fst bench --tier paper --data cifar10:DIR --device gpu"})
     private static final class Args {
         @Option(names = "--tier", paramLabel = "quick|paper", description = "the grid and lab settings (default quick)")
         String tier = "quick";

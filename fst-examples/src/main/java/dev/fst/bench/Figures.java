@@ -159,7 +159,8 @@ public final class Figures {
 
     /** The program's own options; every other option goes to the lab ({@link LabOptions}). */
     @Command(mixinStandardHelpOptions = true, name = "figures", sortOptions = false, description = "The benchmark's figures on one lab setting, as PNG"
-            + " and CSV; other options go to the lab (fst lab --help).")
+            + " and CSV; other options go to the lab (fst lab --help).", footer = {"", "Examples:",
+                "  fst figures --attack badnet --rate 0.01", "  fst figures --figures alpha-search,tsne --out figs"})
     private static final class Args {
         @Option(names = "--figures", paramLabel = "LIST",
                 description = "curves,projection,alpha,alpha-search,size,tsne (default all)")

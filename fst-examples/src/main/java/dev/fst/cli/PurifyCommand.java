@@ -76,7 +76,16 @@ import picocli.CommandLine.Option;
         footer = {"", "Exit codes: 0 success; 1 purification failed; 2 bad input (one line on stderr);",
             "3 the accuracy guard's budget was exceeded (only the report is written, unless",
             "--accept-accuracy-loss); 130/143 interrupted. The input model is never written; the model",
-            "and its report NAME.json (and chart NAME-alpha.png) are written together or not at all."})
+            "and its report NAME.json (and charts NAME-epochs.png, NAME-alpha.png) are written together",
+            "or not at all.",
+            "",
+            "Examples:",
+            "  fst purify --model model.pt --data folder:clean --out purified.pt",
+            "  fst purify --model model.pt --data folder:clean --poisoned-data folder:triggered --target 0"
+                    + " --out purified.pt",
+            "  fst purify --model model.pt --data folder:clean --trigger-image patch.png --trigger-at 28,28"
+                    + " --target 0 --out purified.pt --method fst:alpha=0.1",
+            "  fst purify --model model.pt --data fashion-mnist --out purified.pt --method anp:epochs=20"})
 public final class PurifyCommand implements Callable<Integer> {
 
     /** The method names the command accepts, lower case: every method of the registry, {@link Methods#NAMES}. */

@@ -206,7 +206,9 @@ public record LabOptions(
      * thread-safe; {@link #copy()} before changing settings that others share.
      */
     @Command(mixinStandardHelpOptions = true, name = "lab", sortOptions = false, description = "The backdoor lab (defaults: Fashion-MNIST / synthetic"
-            + " fallback).")
+            + " fallback).", footer = {"", "Examples:", "  fst lab                                    the main job",
+                "  fst lab --attack blended --rate 0.05 --methods all",
+                "  fst lab --data synthetic --model resnet18 --device gpu"})
     public static final class Settings {
         @Option(names = "--data", paramLabel = "SPEC", description = "auto (default: fashion-mnist when installed, else"
                 + " synthetic) | fashion-mnist[:DIR] | mnist:DIR | synthetic | cifar10:DIR | gtsrb:DIR | folder:DIR")

@@ -69,7 +69,8 @@ public record SpeedOptions(
     }
 
     /** The options while parsing; unset sizes take the smoke run's or the full run's defaults. */
-    @Command(mixinStandardHelpOptions = true, name = "speed", sortOptions = false, description = "The speed comparison of this library with PyTorch.")
+    @Command(mixinStandardHelpOptions = true, name = "speed", sortOptions = false, description = "The speed comparison of this library with PyTorch.",
+            footer = {"", "Examples:", "  fst speed", "  fst speed --smoke", "  fst speed --models resnet18 --device gpu"})
     private static final class Parser {
         List<String> models = List.of("small-cnn", "resnet18");
         Integer images;
