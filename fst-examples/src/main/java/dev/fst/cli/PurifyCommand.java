@@ -13,7 +13,10 @@ import dev.fst.report.AlphaChart;
 import dev.fst.report.EpochMetrics;
 import dev.fst.AlphaSearch;
 import dev.fst.FeatureShiftTuner;
+import dev.fst.eval.DefenseEffectiveness;
 import dev.fst.eval.Evaluator;
+import dev.fst.eval.RetuningAttack;
+import dev.fst.eval.RetuningResult;
 import dev.fst.eval.Rate;
 import dev.fst.head.HeadSelector;
 import dev.fst.io.TorchScriptModels;
@@ -214,6 +217,13 @@ public final class PurifyCommand implements Callable<Integer> {
     @Option(names = "--blend", paramLabel = "R",
             description = "blend --trigger-image, resized to the images, over them at ratio R in (0, 1]")
     private Double blend;
+
+    @Option(names = "--retune-check",
+            description = "after purifying, fine-tune a copy on the tuning images with 5 of them replaced by triggered"
+                    + " images labelled with the target (SGD lr 0.01, momentum 0.9, 5 epochs) and report its attack"
+                    + " success rate, P-ASR: does the backdoor come back? Needs --poisoned-data, --trigger-image or"
+                    + " --trigger; the purified model itself is not changed")
+    private boolean retuneCheck;
 
     @Option(names = "--target", defaultValue = "0", paramLabel = "K",
             description = "the backdoor's target class, for --trigger, --poisoned-data or --trigger-image (default 0)")
@@ -481,6 +491,27 @@ public final class PurifyCommand implements Callable<Integer> {
             stage = "writing the outputs";
             Map<String, Object> json = report(result, preprocessing, tuning, evaluation, triggerInfo, trainModeMatters,
                     before, after, output);
+            String der = null;
+            RetuningResult retuned = null;
+            if (triggered != null) {
+                double rating = DefenseEffectiveness.rating((double) before.get("attackSuccessRateValue"),
+                        (double) after.get("attackSuccessRateValue"), (double) before.get("cleanAccuracyValue"),
+                        (double) after.get("cleanAccuracyValue"));
+                der = String.format(Locale.ROOT, "%.4f", rating);
+                json.put("defenseEffectivenessRating", rating);
+                if (retuneCheck) {
+                    stage = "running the retuning attack";
+                    retuned = RetuningAttack.builder().seed(seed).build().evaluate(net, tuningSet, triggered, target,
+                            evalSet, triggered);
+                    Map<String, Object> retune = new LinkedHashMap<>();
+                    retune.put("postPurificationAttackSuccessRate", retuned.pAsr().toString());
+                    retune.put("postPurificationAttackSuccessRateValue", retuned.pAsr().value());
+                    retune.put("cleanAccuracy", retuned.cleanAccuracy().toString());
+                    retune.put("cleanAccuracyValue", retuned.cleanAccuracy().value());
+                    retune.put("settings", stringify(retuned.settings()));
+                    json.put("retuneCheck", retune);
+                }
+            }
             AccuracyCheck check = result.accuracyCheck();
             boolean rejected = !check.withinBudget() && !acceptAccuracyLoss;
             json.put("outcome", rejected ? String.format(Locale.ROOT, "model not written: held-out accuracy dropped by"
@@ -501,12 +532,24 @@ public final class PurifyCommand implements Callable<Integer> {
             String text = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
                     .disableHtmlEscaping().create().toJson(json) + "\n";
             stdout.println();
-            stdout.println("| model | clean accuracy | attack success rate |");
-            stdout.println("|---|---|---|");
-            stdout.printf("| before | %s | %s |%n", before.get("cleanAccuracy"),
-                    before.getOrDefault("attackSuccessRate", "—"));
-            stdout.printf("| after %s | %s | %s |%n", result.method(), after.get("cleanAccuracy"),
-                    after.getOrDefault("attackSuccessRate", "—"));
+            if (triggered == null) {
+                stdout.println("| model | clean accuracy |");
+                stdout.println("|---|---|");
+                stdout.printf("| before | %s |%n", before.get("cleanAccuracy"));
+                stdout.printf("| after %s | %s |%n", result.method(), after.get("cleanAccuracy"));
+            } else {
+                stdout.println("| model | clean accuracy | attack success rate | robust accuracy |");
+                stdout.println("|---|---|---|---|");
+                stdout.printf("| before | %s | %s | %s |%n", before.get("cleanAccuracy"),
+                        before.get("attackSuccessRate"), before.get("robustAccuracy"));
+                stdout.printf("| after %s | %s | %s | %s |%n", result.method(), after.get("cleanAccuracy"),
+                        after.get("attackSuccessRate"), after.get("robustAccuracy"));
+                if (retuned != null) {
+                    stdout.printf("| after %s, then retuned with %d triggered images | %s | %s (P-ASR) | |%n",
+                            result.method(), retuned.replaced().size(), retuned.cleanAccuracy(), retuned.pAsr());
+                }
+                stdout.println("defense effectiveness rating (DER): " + der);
+            }
             stdout.println("accuracy guard: " + check);
             if (result.details().get("alphaSearch") instanceof AlphaSearch search) {
                 stdout.println("alpha: " + search);
@@ -608,6 +651,10 @@ public final class PurifyCommand implements Callable<Integer> {
         if (triggerSources > 1) {
             throw new IllegalArgumentException("give one of --trigger, --poisoned-data and --trigger-image, not "
                     + triggerSources);
+        }
+        if (retuneCheck && triggerSources == 0) {
+            throw new IllegalArgumentException("--retune-check needs triggered images: --poisoned-data, --trigger-image"
+                    + " or --trigger");
         }
         if (triggerImage != null && (triggerAt == null) == (blend == null)) {
             throw new IllegalArgumentException("--trigger-image needs exactly one of --trigger-at X,Y (a patch) and"
@@ -802,6 +849,9 @@ public final class PurifyCommand implements Callable<Integer> {
             Rate asr = Evaluator.attackSuccessRate(net, triggered, target);
             m.put("attackSuccessRate", asr.toString());
             m.put("attackSuccessRateValue", asr.value());
+            Rate robust = Evaluator.robustAccuracy(net, triggered, target);
+            m.put("robustAccuracy", robust.toString());
+            m.put("robustAccuracyValue", robust.value());
         }
         return m;
     }

@@ -113,6 +113,8 @@ class PurifyBadInputTest {
                 "--data", DATA, "--out", out, "--channels", "1", "--mean", "0.5,0.5,0.5"));
         cases.add(c("unknown method", o, "--method: unknown method 'magic'; use one of ft, lp, fe-tuning", "--model", m, "--data",
                 DATA, "--out", out, "--method", "magic"));
+        cases.add(c("retune check without triggered images", o, "--retune-check needs triggered images", "--model", m,
+                "--data", DATA, "--out", out, "--retune-check"));
         cases.add(c("unknown spec option", o, "--method: unknown option 'alhpa' of fst; options: ", "--model", m,
                 "--data", DATA, "--out", out, "--method", "fst:alhpa=0.1"));
         cases.add(c("bad spec value", o, "--method: option epochs of ft needs an integer but was 'ten'", "--model", m,

@@ -56,7 +56,7 @@ class PurifyTriggerTest {
         Files.createDirectories(out.getParent());
         PurifyCommandTest.Run run = PurifyCommandTest.purify("--model", MODEL.toString(), "--data", DATA,
                 "--eval-data", "folder:" + FIXTURES.resolve("clean"), "--poisoned-data", "folder:" + poisoned,
-                "--target", "0", "--out", out.toString(), "--epochs", "1", "--accept-accuracy-loss");
+                "--target", "0", "--out", out.toString(), "--epochs", "1", "--accept-accuracy-loss", "--retune-check");
         assertEquals(0, run.code(), run.err());
         assertTrue(run.err().contains("purify: --poisoned-data: " + targetClass.size() + " image(s) of the target class 0 ("
                 + clean.classNames().get(0) + ") left out; the attack success rate is measured on the other "
@@ -70,6 +70,17 @@ class PurifyTriggerTest {
         assertTrue(report.getAsJsonObject("before").get("attackSuccessRateValue").getAsDouble() > 0.9,
                 "the fixture's backdoor answers its trigger: " + before);
         assertTrue(run.out().contains("| before |"), run.out());
+        // robust accuracy, DER and the retuning attack's P-ASR, in the table and the report
+        assertTrue(report.getAsJsonObject("before").has("robustAccuracyValue"), report.toString());
+        double der = report.get("defenseEffectivenessRating").getAsDouble();
+        assertTrue(der >= 0 && der <= 1, "DER in [0, 1]: " + der);
+        JsonObject retune = report.getAsJsonObject("retuneCheck");
+        double pAsr = retune.get("postPurificationAttackSuccessRateValue").getAsDouble();
+        assertTrue(pAsr >= 0 && pAsr <= 1, retune.toString());
+        assertTrue(retune.get("postPurificationAttackSuccessRate").getAsString().endsWith("/" + triggered.size() + ")"),
+                retune.toString());
+        assertTrue(run.out().contains("then retuned with 5 triggered images"), run.out());
+        assertTrue(run.out().contains("defense effectiveness rating (DER): "), run.out());
     }
 
     @Test
