@@ -320,6 +320,9 @@ public final class Benchmark {
                     CellResult cell = new CellResult(attack, rate, defense, lab.seed(),
                             failed ? 0 : row.cleanAccuracy().hits(), failed ? 0 : row.cleanAccuracy().total(),
                             failed ? 0 : row.attackSuccessRate().hits(), failed ? 0 : row.attackSuccessRate().total(),
+                            failed ? 0 : row.robustAccuracy().hits(),
+                            failed || row.postPurificationAsr() == null ? 0 : row.postPurificationAsr().hits(),
+                            failed || row.postPurificationAsr() == null ? 0 : row.postPurificationAsr().total(),
                             defense.equals("none") ? report.backdoor().trainingSeconds() : row.seconds(),
                             lab.model().id(), device(lab), versions(), machine(), Instant.now().toString(),
                             failed ? row.failure() : "");

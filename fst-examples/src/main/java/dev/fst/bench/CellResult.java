@@ -21,6 +21,9 @@ import java.util.Map;
  * @param cleanTotal clean test images
  * @param attackHits triggered non-target test images classified as the target
  * @param attackTotal triggered non-target test images
+ * @param robustHits triggered non-target test images classified as their true class (robust accuracy)
+ * @param postPurificationHits triggered images classified as the target after the retuning attack
+ * @param postPurificationTotal the images of that P-ASR; 0 when the attack was not run
  * @param seconds the defense's tuning wall time; for {@code none}, the backdoored model's training
  *     time (as recorded in the model store when it was trained)
  * @param model the architecture
@@ -32,7 +35,8 @@ import java.util.Map;
  *     which case the hit and total counts are 0 and the cell is left out of averages
  */
 public record CellResult(String attack, double rate, String defense, long seed, long cleanHits, long cleanTotal,
-        long attackHits, long attackTotal, double seconds, String model, String device, String versions,
+        long attackHits, long attackTotal, long robustHits, long postPurificationHits, long postPurificationTotal,
+        double seconds, String model, String device, String versions,
         String machine, String finishedAt, String failure) {
 
     /** CSV as Apache Commons CSV writes it: comma-separated, quoted where needed, no line break. */
@@ -40,7 +44,7 @@ public record CellResult(String attack, double rate, String defense, long seed, 
 
     /** The CSV header, in field order. */
     public static final String HEADER = "attack,rate,defense,seed,clean_hits,clean_total,attack_hits,attack_total,"
-            + "seconds,model,device,versions,machine,finished_at,failure";
+            + "robust_hits,p_asr_hits,p_asr_total,seconds,model,device,versions,machine,finished_at,failure";
 
     /**
      * Returns whether the defense failed (see {@link #failure}).
@@ -58,6 +62,24 @@ public record CellResult(String attack, double rate, String defense, long seed, 
      */
     public String key() {
         return attack + "@" + rate + "/" + defense;
+    }
+
+    /**
+     * Returns the robust accuracy: triggered non-target test images classified as their true class.
+     *
+     * @return robust hits / attack total, in [0, 1]
+     */
+    public double robustAccuracy() {
+        return attackTotal == 0 ? 0 : (double) robustHits / attackTotal;
+    }
+
+    /**
+     * Returns the attack success rate after the retuning attack.
+     *
+     * @return in [0, 1], or {@code NaN} when the attack was not run
+     */
+    public double postPurificationAsr() {
+        return postPurificationTotal == 0 ? Double.NaN : (double) postPurificationHits / postPurificationTotal;
     }
 
     /**
@@ -86,7 +108,8 @@ public record CellResult(String attack, double rate, String defense, long seed, 
     public String toCsv() {
         List<String> fields = List.of(attack, Double.toString(rate), defense, Long.toString(seed),
                 Long.toString(cleanHits), Long.toString(cleanTotal), Long.toString(attackHits),
-                Long.toString(attackTotal), Double.toString(seconds), model, device, versions, machine,
+                Long.toString(attackTotal), Long.toString(robustHits), Long.toString(postPurificationHits),
+                Long.toString(postPurificationTotal), Double.toString(seconds), model, device, versions, machine,
                 finishedAt, failure.replace('\n', ' '));
         StringBuilder line = new StringBuilder();
         try (CSVPrinter printer = new CSVPrinter(line, CSV)) {
@@ -106,14 +129,15 @@ public record CellResult(String attack, double rate, String defense, long seed, 
      */
     public static CellResult fromCsv(String line) {
         List<String> f = split(line);
-        if (f.size() != 15) {
-            throw new IllegalArgumentException("expected 15 fields (" + HEADER + ") but got " + f.size() + ": " + line);
+        if (f.size() != 18) {
+            throw new IllegalArgumentException("expected 18 fields (" + HEADER + ") but got " + f.size() + ": " + line);
         }
         try {
             return new CellResult(f.get(0), Double.parseDouble(f.get(1)), f.get(2), Long.parseLong(f.get(3)),
                     Long.parseLong(f.get(4)), Long.parseLong(f.get(5)), Long.parseLong(f.get(6)),
-                    Long.parseLong(f.get(7)), Double.parseDouble(f.get(8)), f.get(9), f.get(10), f.get(11), f.get(12),
-                    f.get(13), f.get(14));
+                    Long.parseLong(f.get(7)), Long.parseLong(f.get(8)), Long.parseLong(f.get(9)),
+                    Long.parseLong(f.get(10)), Double.parseDouble(f.get(11)), f.get(12), f.get(13), f.get(14),
+                    f.get(15), f.get(16), f.get(17));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("malformed number in results line: " + line, e);
         }
@@ -136,6 +160,13 @@ public record CellResult(String attack, double rate, String defense, long seed, 
         m.put("attackSuccessRate", attackSuccessRate());
         m.put("attackHits", attackHits);
         m.put("attackTotal", attackTotal);
+        m.put("robustAccuracy", robustAccuracy());
+        m.put("robustHits", robustHits);
+        if (postPurificationTotal > 0) {
+            m.put("postPurificationAttackSuccessRate", (double) postPurificationHits / postPurificationTotal);
+            m.put("postPurificationHits", postPurificationHits);
+            m.put("postPurificationTotal", postPurificationTotal);
+        }
         m.put("seconds", seconds);
         m.put("model", model);
         m.put("device", device);

@@ -165,6 +165,51 @@ public final class ResultFiles {
             }
             sb.append('\n');
         }
+        sb.append("\nRobust accuracy / DER / P-ASR (robust accuracy and P-ASR in %, DER in [0, 1] against the row's"
+                + " `none` cell; — where it was not measured):\n\n");
+        sb.append("| attack | rate |");
+        defenses.forEach(d -> sb.append(' ').append(d).append(" |"));
+        sb.append("\n|---|---|");
+        defenses.forEach(d -> sb.append("---|"));
+        sb.append('\n');
+        Map<String, List<double[]>> columns = new LinkedHashMap<>();
+        for (String row : rows) {
+            String[] parts = row.split("@");
+            sb.append("| ").append(parts[0]).append(" | ").append(percent(Double.parseDouble(parts[1]))).append(" |");
+            CellResult none = byKey.get(row + "/none");
+            for (String d : defenses) {
+                CellResult c = byKey.get(row + "/" + d);
+                if (c == null || c.failed()) {
+                    sb.append(c == null ? " — |" : " failed |");
+                    continue;
+                }
+                double der = none == null || none.failed() || d.equals("none") ? Double.NaN
+                        : dev.fst.eval.DefenseEffectiveness.rating(none.attackSuccessRate(), c.attackSuccessRate(),
+                                none.cleanAccuracy(), c.cleanAccuracy());
+                double[] values = {100 * c.robustAccuracy(), der, 100 * c.postPurificationAsr()};
+                columns.computeIfAbsent(d, k -> new ArrayList<>()).add(values);
+                sb.append(String.format(" %.2f / %s / %s |", values[0],
+                        Double.isNaN(der) ? "—" : String.format("%.4f", der),
+                        Double.isNaN(values[2]) ? "—" : String.format("%.2f", values[2])));
+            }
+            sb.append('\n');
+        }
+        for (String stat : List.of("average", "std")) {
+            sb.append("| ").append(stat).append(" | |");
+            for (String d : defenses) {
+                List<double[]> column = columns.getOrDefault(d, List.of());
+                sb.append(' ');
+                for (int k = 0; k < 3; k++) {
+                    final int index = k;
+                    double[] v = column.stream().mapToDouble(x -> x[index]).filter(x -> !Double.isNaN(x)).toArray();
+                    double value = stat.equals("average") ? mean(v) : std(v);
+                    sb.append(k > 0 ? " / " : "").append(Double.isNaN(value) ? "—"
+                            : String.format(k == 1 ? "%.4f" : "%.2f", value));
+                }
+                sb.append(" |");
+            }
+            sb.append('\n');
+        }
         List<CellResult> failed = cells.stream().filter(CellResult::failed).toList();
         if (!failed.isEmpty()) {
             sb.append("\nFailed cells (left out of the average and std rows):\n\n");

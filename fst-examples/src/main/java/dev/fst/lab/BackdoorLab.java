@@ -8,6 +8,7 @@ import com.google.common.base.Stopwatch;
 import dev.fst.FeatureShiftTuner;
 import dev.fst.baselines.FineTuner;
 import dev.fst.eval.Evaluator;
+import dev.fst.eval.RetuningAttack;
 import dev.fst.head.ClassifierHead;
 import dev.fst.head.HeadLayer;
 import dev.fst.head.HeadSelector;
@@ -65,7 +66,8 @@ public final class BackdoorLab {
      * @param failure {@code null} when the defense succeeded; else why it failed (its model was
      *     restored, and the two rates are {@code null})
      */
-    public record Row(String defense, Rate cleanAccuracy, Rate attackSuccessRate, double seconds, String failure) {
+    public record Row(String defense, Rate cleanAccuracy, Rate attackSuccessRate, Rate robustAccuracy,
+            Rate postPurificationAsr, double seconds, String failure) {
 
         /**
          * A row of a defense that succeeded, or of the backdoored model.
@@ -73,10 +75,14 @@ public final class BackdoorLab {
          * @param defense the defense's name
          * @param cleanAccuracy accuracy on the clean test set
          * @param attackSuccessRate target-class predictions on triggered non-target test images
+         * @param robustAccuracy true-class predictions on the same triggered images
+         * @param postPurificationAsr the attack success rate after the retuning attack ({@code
+         *     --retune-check}), or {@code null} when it was not run
          * @param seconds tuning wall time
          */
-        public Row(String defense, Rate cleanAccuracy, Rate attackSuccessRate, double seconds) {
-            this(defense, cleanAccuracy, attackSuccessRate, seconds, null);
+        public Row(String defense, Rate cleanAccuracy, Rate attackSuccessRate, Rate robustAccuracy,
+                Rate postPurificationAsr, double seconds) {
+            this(defense, cleanAccuracy, attackSuccessRate, robustAccuracy, postPurificationAsr, seconds, null);
         }
 
         /**
@@ -107,15 +113,22 @@ public final class BackdoorLab {
          */
         public String table() {
             StringBuilder sb = new StringBuilder();
-            sb.append("| defense | clean accuracy | attack success rate | tuning time |\n");
-            sb.append("|---|---|---|---|\n");
+            sb.append("| defense | clean accuracy | attack success rate | robust accuracy | DER | P-ASR | tuning time |\n");
+            sb.append("|---|---|---|---|---|---|---|\n");
+            Row none = rows.get(0);
             for (Row row : rows) {
                 if (row.failed()) {
-                    sb.append(String.format("| %s | failed: %s | | %.1f s |%n", row.defense(), row.failure(),
+                    sb.append(String.format("| %s | failed: %s | | | | | %.1f s |%n", row.defense(), row.failure(),
                             row.seconds()));
                 } else {
-                    sb.append(String.format("| %s | %.2f%% | %.2f%% | %.1f s |%n", row.defense(),
-                            row.cleanAccuracy().percent(), row.attackSuccessRate().percent(), row.seconds()));
+                    String der = row == none ? "—" : String.format(java.util.Locale.ROOT, "%.4f",
+                            dev.fst.eval.DefenseEffectiveness.rating(none.attackSuccessRate(), row.attackSuccessRate(),
+                                    none.cleanAccuracy(), row.cleanAccuracy()));
+                    String pAsr = row.postPurificationAsr() == null ? "—"
+                            : String.format("%.2f%%", row.postPurificationAsr().percent());
+                    sb.append(String.format("| %s | %.2f%% | %.2f%% | %.2f%% | %s | %s | %.1f s |%n", row.defense(),
+                            row.cleanAccuracy().percent(), row.attackSuccessRate().percent(),
+                            row.robustAccuracy().percent(), der, pAsr, row.seconds()));
                 }
             }
             return sb.toString();
@@ -222,7 +235,8 @@ public final class BackdoorLab {
                 Rate clean = backdoored.clean != null ? backdoored.clean : Evaluator.accuracy(model, test);
                 Rate asr = backdoored.asr != null ? backdoored.asr
                         : Evaluator.attackSuccessRate(model, triggered, o.target());
-                rows.add(new Row("none (backdoored)", clean, asr, 0));
+                rows.add(new Row("none (backdoored)", clean, asr,
+                        Evaluator.robustAccuracy(model, triggered, o.target()), null, 0));
             }
             RandomAccessDataset tuning = split.tuning().toDataset(manager);
             for (Purifier defense : defenses(o)) {
@@ -235,15 +249,23 @@ public final class BackdoorLab {
                     } catch (PurificationException e) {
                         // one defense's failure (a NaN loss, say) is a result of the comparison, not its end
                         out.printf("%s failed: %s%n", defense.name(), e.getMessage());
-                        rows.add(new Row(defense.name(), null, null, clock.elapsed(TimeUnit.MILLISECONDS) / 1000.0,
-                                e.getMessage()));
+                        rows.add(new Row(defense.name(), null, null, null, null,
+                                clock.elapsed(TimeUnit.MILLISECONDS) / 1000.0, e.getMessage()));
                         continue;
                     }
                     if (!result.details().isEmpty()) {
                         out.printf("%s decided: %s%n", defense.name(), result.details());
                     }
+                    Rate pAsr = null;
+                    if (o.retuneCheck()) {
+                        // the follow-up's retuning attack: 5 of the defender's tuning images replaced by
+                        // triggered training images relabelled to the target
+                        pAsr = RetuningAttack.builder().seed(o.seed()).build().evaluate(model, tuning,
+                                retuningImages(attack, split.training(), manager), o.target(), test, triggered).pAsr();
+                    }
                     rows.add(new Row(defense.name(), Evaluator.accuracy(model, test),
                             Evaluator.attackSuccessRate(model, triggered, o.target()),
+                            Evaluator.robustAccuracy(model, triggered, o.target()), pAsr,
                             result.wallTime().toMillis() / 1000.0));
                 }
             }
@@ -253,6 +275,13 @@ public final class BackdoorLab {
                 surrogate.close();
             }
         }
+    }
+
+    /** Triggered copies of the first 200 training images, the pool the retuning attack draws from. */
+    private static RandomAccessDataset retuningImages(Attack attack, LabeledImages training, NDManager manager) {
+        int n = Math.min(200, training.size());
+        return attack.triggeredTestSet(training.select(java.util.stream.IntStream.range(0, n).toArray()))
+                .toDataset(manager);
     }
 
     /** Names and Frobenius norms of the head's weights: FST's penalty reaches -alpha * sum ||W0||^2. */

@@ -53,6 +53,8 @@ import java.util.Locale;
  * @param device the device, or {@code null} for DJL's default (a GPU when present)
  * @param cache the model store folder (default {@code .fst-lab})
  * @param retrain train again even when the store has the model
+ * @param retuneCheck whether each defense's model also gets the retuning attack, whose P-ASR the
+ *     table reports (default off)
  */
 public record LabOptions(
         String data,
@@ -75,7 +77,8 @@ public record LabOptions(
         long seed,
         Device device,
         Path cache,
-        boolean retrain) {
+        boolean retrain,
+        boolean retuneCheck) {
 
     /** Backdoor training epochs of the main job. */
     public static final int REAL_EPOCHS = 10;
@@ -128,6 +131,7 @@ public record LabOptions(
      * @param device see the record description
      * @param cache see the record description
      * @param retrain see the record description
+     * @param retuneCheck see the record description
      * @throws IllegalArgumentException naming the first invalid option
      */
     public LabOptions {
@@ -252,6 +256,9 @@ public record LabOptions(
         Path cache = Path.of(".fst-lab");
         @Option(names = "--retrain", description = "train even if the store has the model")
         boolean retrain;
+        @Option(names = "--retune-check", description = "after each defense, run the retuning attack (5 triggered"
+                + " training images in the tuning set, SGD lr 0.01, 5 epochs) and report its P-ASR")
+        boolean retuneCheck;
         boolean smoke;
 
         /**
@@ -329,6 +336,7 @@ public record LabOptions(
             c.cache = cache;
             c.retrain = retrain;
             c.smoke = smoke;
+            c.retuneCheck = retuneCheck;
             return c;
         }
 
@@ -380,7 +388,7 @@ public record LabOptions(
                     tuneEpochs != null ? tuneEpochs : 10,
                     tuneLearningRate != null ? tuneLearningRate : real ? 0.01 : 0.02,
                     alpha,
-                    methods, seed, device, cache, retrain);
+                    methods, seed, device, cache, retrain, retuneCheck);
         }
     }
 }

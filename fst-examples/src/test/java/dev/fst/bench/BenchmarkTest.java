@@ -18,7 +18,7 @@ class BenchmarkTest {
 
     @Test
     void smokeGrid_writesCsvJsonMarkdown_thatParseBack_andResumeSkipsFinishedCells(@TempDir Path dir) throws Exception {
-        String[] args = {"--attacks", "badnet", "--rates", "0.1", "--methods", "FT,FST", "--out",
+        String[] args = {"--retune-check", "--attacks", "badnet", "--rates", "0.1", "--methods", "FT,FST", "--out",
             dir.resolve("results").toString(), "--cache", dir.resolve("cache").toString(), "--data", "synthetic", "--synthetic-train", "700",
             "--synthetic-test", "200", "--train", "500", "--tune", "100", "--epochs", "1", "--tune-epochs", "1"};
         ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -36,6 +36,13 @@ class BenchmarkTest {
         assertTrue(md.contains("| attack | rate | none | FT | FST |"), md);
         assertTrue(md.contains("| badnet | 10% |") && md.contains("| average | |") && md.contains("| std | |"), md);
         assertTrue(log.toString().contains("3 of 3 cells done"), log.toString());
+        // robust accuracy for every cell, P-ASR (--retune-check) for the defenses, DER in the summary
+        assertTrue(none.robustHits() >= 0 && none.postPurificationTotal() == 0, none.toString());
+        CellResult fst = first.get(2);
+        assertEquals(fst.attackTotal(), fst.postPurificationTotal(), "P-ASR on the triggered test images");
+        assertTrue(fst.robustHits() + fst.attackHits() <= fst.attackTotal(), fst.toString());
+        assertTrue(md.contains("Robust accuracy / DER / P-ASR"), md);
+        assertTrue(json.contains("\"postPurificationAttackSuccessRate\"") && json.contains("\"robustAccuracy\""), json);
 
         // a finished grid is skipped entirely
         ByteArrayOutputStream again = new ByteArrayOutputStream();
@@ -102,20 +109,22 @@ class BenchmarkTest {
 
     @Test
     void csvLine_roundTripsFieldsWithCommasAndQuotes() {
-        CellResult cell = new CellResult("badnet", 0.005, "FT+SAM", 1, 10, 20, 3, 18, 1.5, "small-cnn", "cpu()",
+        CellResult cell = new CellResult("badnet", 0.005, "FT+SAM", 1, 10, 20, 3, 18, 12, 4, 18, 1.5, "small-cnn", "cpu()",
                 "DJL 0.35.1, PyTorch 2.7.1", "Linux \"x\", 2 cores", "2026-11-22T00:00:00Z", "");
         assertEquals(cell, CellResult.fromCsv(cell.toCsv()));
         assertEquals(0.5, cell.cleanAccuracy());
+        assertEquals(12 / 18.0, cell.robustAccuracy());
+        assertEquals(4 / 18.0, cell.postPurificationAsr());
         assertFalse(cell.failed());
     }
 
     @Test
     void failedCell_roundTrips_showsAsFailed_andStaysOutOfTheAverages() {
-        CellResult ok = new CellResult("badnet", 0.05, "I-BAU", 1, 80, 100, 10, 90, 2, "small-cnn", "cpu()", "v", "m",
+        CellResult ok = new CellResult("badnet", 0.05, "I-BAU", 1, 80, 100, 10, 90, 70, 0, 0, 2, "small-cnn", "cpu()", "v", "m",
                 "t", "");
-        CellResult okToo = new CellResult("badnet", 0.01, "I-BAU", 1, 60, 100, 30, 90, 2, "small-cnn", "cpu()", "v",
+        CellResult okToo = new CellResult("badnet", 0.01, "I-BAU", 1, 60, 100, 30, 90, 50, 9, 90, 2, "small-cnn", "cpu()", "v",
                 "m", "t", "");
-        CellResult failed = new CellResult("blended", 0.05, "I-BAU", 1, 0, 0, 0, 0, 1, "small-cnn", "cpu()", "v", "m",
+        CellResult failed = new CellResult("blended", 0.05, "I-BAU", 1, 0, 0, 0, 0, 0, 0, 0, 1, "small-cnn", "cpu()", "v", "m",
                 "t", "I-BAU failed in epoch 1 of 5, batch 2: the loss is NaN, the model was restored");
         assertEquals(failed, CellResult.fromCsv(failed.toCsv()));
         assertTrue(failed.failed());
@@ -123,5 +132,8 @@ class BenchmarkTest {
         assertTrue(md.contains("| blended | 5% | failed |"), md);
         assertTrue(md.contains("| average | | 70.00 / 22.22 |"), "the failed cell is not averaged in: " + md);
         assertTrue(md.contains("* blended@0.05/I-BAU: I-BAU failed in epoch 1 of 5, batch 2: the loss is NaN"), md);
+        // robust accuracy / DER / P-ASR: no none cell here, so no DER; P-ASR only where the attack ran
+        assertTrue(md.contains("| badnet | 5% | 77.78 / — / — |"), md);
+        assertTrue(md.contains("| badnet | 1% | 55.56 / — / 10.00 |"), md);
     }
 }
