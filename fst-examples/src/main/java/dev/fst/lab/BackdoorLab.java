@@ -9,6 +9,7 @@ import dev.fst.FeatureShiftTuner;
 import dev.fst.baselines.FineTuner;
 import dev.fst.eval.Evaluator;
 import dev.fst.eval.RetuningAttack;
+import dev.fst.baselines.FineTuner;
 import dev.fst.head.ClassifierHead;
 import dev.fst.head.HeadLayer;
 import dev.fst.head.HeadSelector;
@@ -269,12 +270,51 @@ public final class BackdoorLab {
                             result.wallTime().toMillis() / 1000.0));
                 }
             }
+            if (o.referenceRows()) {
+                RandomAccessDataset pool = retuningImages(attack, split.training(), manager);
+                out.println("reference row: the model trained without the backdoor, then retuned (the floor)");
+                try (Model clean = obtain(o, store, base + "|none", split.training(), null, test, null, manager, out)
+                        .model()) {
+                    rows.add(new Row("clean model (floor)", Evaluator.accuracy(clean, test),
+                            Evaluator.attackSuccessRate(clean, triggered, o.target()),
+                            Evaluator.robustAccuracy(clean, triggered, o.target()), RetuningAttack.builder()
+                                    .seed(o.seed()).build().evaluate(clean, tuning, pool, o.target(), test, triggered)
+                                    .pAsr(), 0));
+                }
+                out.printf("reference row: exact purification, FT on the %d training images with the poisoned ones"
+                        + " labelled correctly, %d epochs%n", poisoned.images().size(), EXACT_PURIFICATION_EPOCHS);
+                try (Model model = store.load(record, data.train().classes(), data.train().channels(),
+                        data.train().height(), o.device()); NDManager scope = manager.newSubManager()) {
+                    PurificationResult result = BackdoorLab.common(FineTuner.builder(), o).heldOutFraction(0)
+                            .epochs(EXACT_PURIFICATION_EPOCHS).learningRate(o.tuneLearningRate()).build()
+                            .purify(model, correctlyLabelled(poisoned, split.training()).toDataset(scope));
+                    rows.add(new Row("exact purification", Evaluator.accuracy(model, test),
+                            Evaluator.attackSuccessRate(model, triggered, o.target()),
+                            Evaluator.robustAccuracy(model, triggered, o.target()), RetuningAttack.builder()
+                                    .seed(o.seed()).build().evaluate(model, tuning, pool, o.target(), test, triggered)
+                                    .pAsr(), result.wallTime().toMillis() / 1000.0));
+                }
+            }
             return new Report(o, record, backdoored.reused, rows, total.elapsed(TimeUnit.MILLISECONDS) / 1000.0);
         } finally {
             if (surrogate != null) {
                 surrogate.close();
             }
         }
+    }
+
+    /** Epochs of the exact-purification reference row (fine-tuning on the whole corrected training set). */
+    static final int EXACT_PURIFICATION_EPOCHS = 2;
+
+    /** The attacker's training set with every poisoned image labelled with its true class again. */
+    private static LabeledImages correctlyLabelled(PoisonedSet poisoned, LabeledImages clean) {
+        int[] labels = poisoned.images().labels();
+        for (int index : poisoned.poisoned()) {
+            if (index < clean.size()) {
+                labels[index] = clean.label(index);
+            }
+        }
+        return poisoned.images().relabel(labels);
     }
 
     /** Triggered copies of the first 200 training images, the pool the retuning attack draws from. */

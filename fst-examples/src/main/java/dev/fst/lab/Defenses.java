@@ -10,7 +10,9 @@ import dev.fst.baselines.AdversarialNeuronPruner;
 import dev.fst.baselines.NaturalGradientTuner;
 import dev.fst.baselines.NeuralMaskFineTuner;
 import dev.fst.baselines.SharpnessAwareTuner;
+import dev.fst.baselines.FstPamTuner;
 import dev.fst.baselines.Methods;
+import dev.fst.baselines.PathAwareMinimizer;
 import dev.fst.tuning.Purifier;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningListener;
@@ -21,7 +23,7 @@ import java.util.Locale;
 /**
  * The defenses the lab can run, by the names of the FST paper's tables, each configured from the
  * lab's options: every method runs with the lab's seed and device; the weight-tuning methods (FT,
- * LP, FE-tuning, FT-init, FT+SAM, NGF, FST) run {@code --tune-epochs} epochs at {@code --tune-lr},
+ * LP, FE-tuning, FT-init, FT+SAM, NGF, FST, PAM, FST+PAM) run {@code --tune-epochs} epochs at {@code --tune-lr},
  * except LP at ten times that rate (the paper tunes LP with larger rates than FT); FST uses {@code
  * --alpha} when given, else its default (alpha chosen on held-out clean data). ANP, NFT and I-BAU
  * optimise other quantities (masks, or weights with Adam against a perturbation) on schedules of
@@ -30,11 +32,15 @@ import java.util.Locale;
  */
 public final class Defenses {
 
-    /** Every defense, in the order of the paper's Table 2 (FST last). */
+    /**
+     * Every defense: the paper's Table 2 (FST last), then the follow-up's PAM and FST with PAM's
+     * step (Min et al., NeurIPS 2024).
+     */
     public static final List<String> NAMES = List.of(
             FineTuner.NAME, LinearProbe.NAME, FeatureExtractorTuner.NAME, FtInitTuner.NAME,
             SharpnessAwareTuner.NAME, NaturalGradientTuner.NAME, AdversarialNeuronPruner.NAME,
-            ImplicitBackdoorUnlearner.NAME, NeuralMaskFineTuner.NAME, FeatureShiftTuner.NAME);
+            ImplicitBackdoorUnlearner.NAME, NeuralMaskFineTuner.NAME, FeatureShiftTuner.NAME,
+            PathAwareMinimizer.NAME, FstPamTuner.NAME);
 
     private Defenses() {}
 
@@ -108,7 +114,7 @@ public final class Defenses {
             case "anp", "i-bau", "nft" -> key;
             case "lp" -> String.format(Locale.ROOT, "lp:epochs=%d,learningRate=%s", o.tuneEpochs(),
                     10 * o.tuneLearningRate());
-            case "fst" -> "fst:" + tuning + (o.alpha() != null ? ",alpha=" + o.alpha() : "");
+            case "fst", "fst-pam" -> key + ":" + tuning + (o.alpha() != null ? ",alpha=" + o.alpha() : "");
             default -> key + ":" + tuning;
         };
     }

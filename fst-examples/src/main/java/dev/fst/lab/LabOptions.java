@@ -55,6 +55,8 @@ import java.util.Locale;
  * @param retrain train again even when the store has the model
  * @param retuneCheck whether each defense's model also gets the retuning attack, whose P-ASR the
  *     table reports (default off)
+ * @param referenceRows whether the table also has the retuning attack's reference rows: a model
+ *     trained without the backdoor, and exact purification (default off)
  */
 public record LabOptions(
         String data,
@@ -78,7 +80,8 @@ public record LabOptions(
         Device device,
         Path cache,
         boolean retrain,
-        boolean retuneCheck) {
+        boolean retuneCheck,
+        boolean referenceRows) {
 
     /** Backdoor training epochs of the main job. */
     public static final int REAL_EPOCHS = 10;
@@ -132,6 +135,7 @@ public record LabOptions(
      * @param cache see the record description
      * @param retrain see the record description
      * @param retuneCheck see the record description
+     * @param referenceRows see the record description
      * @throws IllegalArgumentException naming the first invalid option
      */
     public LabOptions {
@@ -259,6 +263,10 @@ public record LabOptions(
         @Option(names = "--retune-check", description = "after each defense, run the retuning attack (5 triggered"
                 + " training images in the tuning set, SGD lr 0.01, 5 epochs) and report its P-ASR")
         boolean retuneCheck;
+        @Option(names = "--reference-rows", description = "add the retuning attack's reference rows: the model trained"
+                + " without the backdoor (the floor) and exact purification (FT on the training set with the poisoned"
+                + " images labelled correctly)")
+        boolean referenceRows;
         boolean smoke;
 
         /**
@@ -289,7 +297,7 @@ public record LabOptions(
         }
 
         @Option(names = "--methods", paramLabel = "LIST", description = "defenses, comma-separated, or all (default"
-                + " FT,FST): FT, LP, FE-tuning, FT-init, FT+SAM, NGF, ANP, I-BAU, NFT, FST")
+                + " FT,FST): FT, LP, FE-tuning, FT-init, FT+SAM, NGF, ANP, I-BAU, NFT, FST, PAM, FST+PAM")
         void methods(String value) {
             methods = Defenses.parse(value);
         }
@@ -337,6 +345,7 @@ public record LabOptions(
             c.retrain = retrain;
             c.smoke = smoke;
             c.retuneCheck = retuneCheck;
+            c.referenceRows = referenceRows;
             return c;
         }
 
@@ -388,7 +397,7 @@ public record LabOptions(
                     tuneEpochs != null ? tuneEpochs : 10,
                     tuneLearningRate != null ? tuneLearningRate : real ? 0.01 : 0.02,
                     alpha,
-                    methods, seed, device, cache, retrain, retuneCheck);
+                    methods, seed, device, cache, retrain, retuneCheck, referenceRows);
         }
     }
 }

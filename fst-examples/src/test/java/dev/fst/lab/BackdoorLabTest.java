@@ -52,6 +52,28 @@ class BackdoorLabTest {
     }
 
     @Test
+    void retuneCheck_andReferenceRows_reportRobustAccuracyDerAndPostPurificationAsr(@TempDir Path dir)
+            throws IOException {
+        String[] args = {"--smoke", "--data", "synthetic", "--synthetic-train", "700", "--synthetic-test", "200",
+            "--train", "500", "--tune", "100", "--epochs", "1", "--cache", dir.toString(), "--methods", "FST,PAM,FST+PAM",
+            "--tune-epochs", "1", "--retune-check", "--reference-rows"};
+        BackdoorLab.Report report = BackdoorLab.run(LabOptions.parse(args), new PrintStream(new ByteArrayOutputStream()));
+        List<String> names = report.rows().stream().map(BackdoorLab.Row::defense).toList();
+        assertEquals(List.of("none (backdoored)", "FST", "PAM", "FST+PAM", "clean model (floor)", "exact purification"),
+                names);
+        assertEquals(null, report.rows().get(0).postPurificationAsr(), "the backdoored model is not retuned");
+        for (BackdoorLab.Row row : report.rows().subList(1, 6)) {
+            assertTrue(row.postPurificationAsr().total() == row.attackSuccessRate().total(), row.toString());
+            assertTrue(row.robustAccuracy().hits() + row.attackSuccessRate().hits() <= row.attackSuccessRate().total(),
+                    row.toString());
+        }
+        String table = report.table();
+        assertTrue(table.startsWith("| defense | clean accuracy | attack success rate | robust accuracy | DER | P-ASR |"),
+                table);
+        assertTrue(table.contains("| none (backdoored) |") && table.contains("| — | — |"), table);
+    }
+
+    @Test
     void failingDefense_isReportedAsARow_andTheOthersStillRun(@TempDir Path dir) throws IOException {
         // a tuning rate of 1e36 overflows the activations (BatchNorm variances of 1e70) to a NaN loss
         String[] args = {"--smoke", "--data", "synthetic", "--synthetic-train", "700", "--synthetic-test", "200", "--train", "500",
