@@ -133,6 +133,7 @@ class PurifyTriggerTest {
         Path onlyTarget = dir.resolve("only-target");
         LabeledImages clean = ImageFolder.load(FIXTURES.resolve("clean"), 32).test();
         write(clean.select(clean.indicesWhereLabel(0, true)), onlyTarget, 0);
+        Files.createDirectories(onlyTarget.resolve("cross")); // an empty class folder is skipped, not an error
         Path out = dir.resolve("o").resolve("p.pt");
         Files.createDirectories(out.getParent());
         String[][] cases = {

@@ -218,7 +218,7 @@ public final class ImageFolder {
      * @param conversions counts what decoding changed
      * @return the images, with the full list of classes
      * @throws IOException naming the folder that is missing, has no class folder, a class folder
-     *     that is not one of {@code classNames}, or a class folder without images
+     *     that is not one of {@code classNames}, or no image at all (empty class folders are skipped)
      */
     public static LabeledImages decodeSubset(Path root, List<String> classNames, int size, int channels,
             ImageConversions conversions) throws IOException {
@@ -233,13 +233,23 @@ public final class ImageFolder {
             throw new IOException(root + " has no class sub-folders; expected sub-folders named after the classes "
                     + classNames);
         }
+        List<String> withImages = new ArrayList<>();
         for (String name : present) {
             if (!classNames.contains(name)) {
                 throw new IOException(root + " has a class folder '" + name + "' that is not one of the classes "
                         + classNames);
             }
+            try (Stream<Path> files = Files.list(root.resolve(name))) {
+                if (files.anyMatch(f -> Files.isRegularFile(f) && isImage(f))) {
+                    withImages.add(name); // an empty class folder (the target's, say) holds nothing to decode
+                }
+            }
         }
-        return list(root, present, classNames, new int[1]).decode(size, channels, classNames, root.toString(),
+        if (withImages.isEmpty()) {
+            throw new IOException(root + " holds no image files in its class folders (expected "
+                    + String.join(", ", EXTENSIONS.stream().sorted().toList()) + ")");
+        }
+        return list(root, withImages, classNames, new int[1]).decode(size, channels, classNames, root.toString(),
                 conversions);
     }
 
