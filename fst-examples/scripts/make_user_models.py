@@ -24,7 +24,7 @@ Attacks (``--attack``): ``badnet`` (a white 3x3 patch in the bottom-right corner
 (a fixed seeded uniform-noise image mixed in at ratio 0.1), dirty-label, target class 0, at
 ``--rate`` (default 0.01) of the attacker's training set.
 
-Writes into ``--out DIR``: ``model.pt``, ``clean/<class>/*.png`` (the 1,200 tuning images),
+Writes into ``--out DIR``: ``model.pt``, ``clean/<index>-<class>/*.png`` (the 1,200 tuning images),
 ``test/<class>/*.png`` (the 10,000 clean test images), ``poisoned/<class>/*.png`` (the 9,000
 non-target test images with the trigger, under their true classes) and ``made.json`` (what was
 trained, clean accuracy and ASR measured here in PyTorch).
@@ -48,6 +48,12 @@ import torch.nn.functional as F
 
 DATA = "/usr/share/datasets/fashion-mnist"
 CLASSES = ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"]
+
+
+def folder_name(label):
+    """The class folder's name: the index first, so that folders sort in class order, as torchvision's
+    ImageFolder (and the purify command) number them."""
+    return "%d-%s" % (label, CLASSES[label])
 
 
 def read_idx(name):
@@ -160,9 +166,9 @@ def png(path, image):
 
 def folder(root, images, labels):
     for c, name in enumerate(CLASSES):
-        os.makedirs(os.path.join(root, name), exist_ok=True)
+        os.makedirs(os.path.join(root, folder_name(c)), exist_ok=True)
     for i, (image, label) in enumerate(zip(images, labels)):
-        png(os.path.join(root, CLASSES[int(label)], "%05d.png" % i), image)
+        png(os.path.join(root, folder_name(int(label)), "%05d.png" % i), image)
 
 
 def evaluate(model, images, labels):
