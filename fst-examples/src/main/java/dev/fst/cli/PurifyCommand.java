@@ -424,6 +424,22 @@ public final class PurifyCommand implements Callable<Integer> {
         }
     }
 
+    /** At most this many evaluation and triggered images are measured after every epoch (the chart). */
+    static final int EPOCH_SAMPLE = 1000;
+
+    /** A seeded random sample of at most {@code n} images, in their original order. */
+    private LabeledImages sample(LabeledImages images, int n) {
+        if (images.size() <= n) {
+            return images;
+        }
+        List<Integer> indices = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            indices.add(i);
+        }
+        java.util.Collections.shuffle(indices, new java.util.Random(seed));
+        return images.select(indices.subList(0, n).stream().mapToInt(Integer::intValue).sorted().toArray());
+    }
+
     /** The per-epoch points of the run the result kept: with automatic alpha, the chosen value's. */
     private List<EpochMetrics.Point> keptRun(PurificationResult result) {
         List<List<EpochMetrics.Point>> runs = epochForwarder.metrics.runs();
@@ -483,7 +499,11 @@ public final class PurifyCommand implements Callable<Integer> {
                     classes, tuning.size(), evaluation.size(), tuning.classes(), tuning.classNames());
             stage = "measuring the model before purification";
             Map<String, Object> before = measure(net, evalSet, triggered);
-            epochForwarder.metrics = new EpochMetrics(net, evalSet, triggered, target);
+            // the per-epoch chart measures a seeded sample: every epoch of every run costs an evaluation
+            epochForwarder.metrics = new EpochMetrics(net,
+                    preprocessing.toDataset(sample(evaluation, EPOCH_SAMPLE), manager),
+                    triggeredImages == null ? null
+                            : preprocessing.toDataset(sample(triggeredImages, EPOCH_SAMPLE), manager), target);
             stage = "purifying";
             PurificationResult result = purifier.purify(net, tuningSet);
             stage = "measuring the purified model";
