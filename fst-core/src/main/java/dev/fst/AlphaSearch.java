@@ -14,8 +14,8 @@ import java.util.stream.Collectors;
  * <p>Values are tried from the largest down, each in a full run from the original model, and the
  * first whose held-out accuracy drop stays within the budget is kept: the strongest penalty the
  * clean data allows (the attack success rate falls as alpha grows, paper Fig. 5). When none stays
- * within it, the run of the largest value is kept and flagged: it removes the most, and the guard
- * says what it cost. Only clean data takes part: no test set, no trigger.
+ * within it, the run that cost the least held-out accuracy is kept and flagged: a purifier that
+ * destroys accuracy is worse than none, and the guard says what even that run cost. Only clean data takes part: no test set, no trigger.
  *
  * @param scale the scale the values are in
  * @param trials every value tried, in order

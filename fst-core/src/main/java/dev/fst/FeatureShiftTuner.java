@@ -56,8 +56,9 @@ import java.util.Objects;
  * {@link PenaltyScale#COSINE} scale are tried from the largest down, each in a full run from the
  * original model, and the first whose accuracy on the held-out share of the tuning images drops by
  * at most the accuracy budget (3 points, {@link TuningConfig}) is kept, at most three runs in all;
- * when none stays within it, the largest is kept and the result is flagged ({@link
- * PurificationResult#withinBudget()} false). Only clean data takes part: no test set, no trigger.
+ * when none stays within it, the run that cost the least held-out accuracy is kept and the result
+ * is flagged ({@link PurificationResult#withinBudget()} false): a purifier that destroys accuracy is
+ * worse than none, and the guard says what even that run cost. Only clean data takes part: no test set, no trigger.
  * The cosine scale lets one set of values serve heads of any norm; the search lets a mature model
  * keep its accuracy where the paper's alpha would cost it points, and the guard says when no value
  * could. No variant measured on the lab's models (docs/results.md) lowered both the accuracy cost
@@ -221,8 +222,9 @@ public final class FeatureShiftTuner extends AbstractPurifier {
         validate(model);
         try (ModelSnapshot original = ModelSnapshot.take(model)) {
             List<AlphaSearch.Trial> trials = new ArrayList<>();
-            ModelSnapshot strongest = null;
-            PurificationResult strongestResult = null;
+            ModelSnapshot gentlest = null;
+            PurificationResult gentlestResult = null;
+            double gentlestAlpha = Double.NaN;
             try {
                 for (int i = 0; i < candidates.size(); i++) {
                     if (i > 0) {
@@ -234,19 +236,26 @@ public final class FeatureShiftTuner extends AbstractPurifier {
                     if (result.withinBudget()) {
                         return annotate(model, result, trials, value);
                     }
-                    if (i == 0) {
-                        strongest = ModelSnapshot.take(model);
-                        strongestResult = result;
+                    // over budget: remember the run that cost the least held-out accuracy so far
+                    if (gentlestResult == null || result.accuracyCheck().drop() < gentlestResult.accuracyCheck().drop()) {
+                        if (gentlest != null) {
+                            gentlest.close();
+                        }
+                        gentlest = i == candidates.size() - 1 ? null : ModelSnapshot.take(model);
+                        gentlestResult = result;
+                        gentlestAlpha = value;
                     }
                 }
-                strongest.restore();
-                return annotate(model, strongestResult, trials, candidates.get(0));
+                if (gentlest != null) {
+                    gentlest.restore();
+                }
+                return annotate(model, gentlestResult, trials, gentlestAlpha);
             } catch (RuntimeException | Error e) {
                 original.restore();
                 throw e;
             } finally {
-                if (strongest != null) {
-                    strongest.close();
+                if (gentlest != null) {
+                    gentlest.close();
                 }
             }
         }
