@@ -22,7 +22,7 @@ class BackdoorLabTest {
         BackdoorLab.Report first = BackdoorLab.run(LabOptions.parse(args), new PrintStream(log, true));
         String table = first.table();
         System.out.println(table);
-        assertTrue(table.startsWith("| defense | clean accuracy | attack success rate | tuning time |"), table);
+        assertTrue(table.startsWith("| defense | clean accuracy | attack success rate | robust accuracy | DER | P-ASR |"), table);
         assertEquals(3, first.rows().size());
         assertTrue(table.contains("| none (backdoored) |") && table.contains("| FT |") && table.contains("| FST |"), table);
         assertFalse(first.reused());
