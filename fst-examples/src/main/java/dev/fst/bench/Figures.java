@@ -198,11 +198,16 @@ public final class Figures {
         }
         Path png = dir.resolve("alpha-search.png");
         Path csv = dir.resolve("alpha-search.csv");
-        StringBuilder text = new StringBuilder("alpha,scale,heldOutBefore,heldOutAfter,drop,kept\n");
-        for (AlphaSearch.Trial t : search.trials()) {
-            text.append(String.format(Locale.ROOT, "%s,%s,%.2f,%.2f,%.2f,%s%n", t.alpha(),
-                    search.scale().name().toLowerCase(Locale.ROOT), t.check().before().percent(),
-                    t.check().after().percent(), t.check().drop(), t.alpha() == search.chosen()));
+        StringBuilder text = new StringBuilder();
+        try (org.apache.commons.csv.CSVPrinter printer = new org.apache.commons.csv.CSVPrinter(text,
+                org.apache.commons.csv.CSVFormat.DEFAULT.builder().setRecordSeparator("\n").get())) {
+            printer.printRecord("alpha", "scale", "heldOutBefore", "heldOutAfter", "drop", "kept");
+            for (AlphaSearch.Trial t : search.trials()) {
+                printer.printRecord(t.alpha(), search.scale().name().toLowerCase(Locale.ROOT),
+                        String.format(Locale.ROOT, "%.2f", t.check().before().percent()),
+                        String.format(Locale.ROOT, "%.2f", t.check().after().percent()),
+                        String.format(Locale.ROOT, "%.2f", t.check().drop()), t.alpha() == search.chosen());
+            }
         }
         Files.writeString(csv, text, StandardCharsets.UTF_8);
         try (OutputStream stream = Files.newOutputStream(png)) {

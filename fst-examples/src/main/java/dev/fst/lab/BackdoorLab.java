@@ -240,6 +240,9 @@ public final class BackdoorLab {
                         Evaluator.robustAccuracy(model, triggered, o.target()), null, 0));
             }
             RandomAccessDataset tuning = split.tuning().toDataset(manager);
+            // the retuning attack's pool, made once for every defense and reference row
+            RandomAccessDataset pool = o.retuneCheck() || o.referenceRows()
+                    ? retuningImages(attack, split.training(), manager) : null;
             for (Purifier defense : defenses(o)) {
                 out.printf("purifying with %s on %d clean images%n", defense.name(), split.tuning().size());
                 try (Model model = store.load(record, data.train().classes(), data.train().channels(), data.train().height(), o.device())) {
@@ -262,7 +265,7 @@ public final class BackdoorLab {
                         // the follow-up's retuning attack: 5 of the defender's tuning images replaced by
                         // triggered training images relabelled to the target
                         pAsr = RetuningAttack.builder().seed(o.seed()).build().evaluate(model, tuning,
-                                retuningImages(attack, split.training(), manager), o.target(), test, triggered).pAsr();
+                                pool, o.target(), test, triggered).pAsr();
                     }
                     rows.add(new Row(defense.name(), Evaluator.accuracy(model, test),
                             Evaluator.attackSuccessRate(model, triggered, o.target()),
@@ -271,7 +274,6 @@ public final class BackdoorLab {
                 }
             }
             if (o.referenceRows()) {
-                RandomAccessDataset pool = retuningImages(attack, split.training(), manager);
                 out.println("reference row: the model trained without the backdoor, then retuned (the floor)");
                 try (Model clean = obtain(o, store, base + "|none", split.training(), null, test, null, manager, out)
                         .model()) {
