@@ -2,7 +2,6 @@ package dev.fst;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.dataset.RandomAccessDataset;
@@ -10,7 +9,7 @@ import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import dev.fst.head.HeadInitializer;
 import dev.fst.head.HeadLayer;
-import dev.fst.head.InnerProductPenalty;
+import dev.fst.head.FeatureShiftLoss;
 import dev.fst.head.NormProjection;
 import dev.fst.internal.ModelSnapshot;
 import dev.fst.optim.TorchSgd;
@@ -19,7 +18,6 @@ import dev.fst.tuning.PurificationResult;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningConfig;
 import dev.fst.tuning.TuningContext;
-import dev.fst.tuning.TuningLoop;
 import dev.fst.tuning.TuningMethod;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -135,8 +133,15 @@ public final class FeatureShiftTuner extends AbstractPurifier {
         map.put("warmStartLearningRate", warmStartLearningRate);
         map.put("projection", projection);
         map.put("headInitializer",
-                initializer == DEFAULT_INITIALIZER ? "uniform(+-1/sqrt(fan_in))" : initializer.getClass().getName());
+                initializer == DEFAULT_INITIALIZER ? "uniform(+-1/sqrt(fan_in))" : className(initializer));
         return map;
+    }
+
+    /** Names an initializer's class; a lambda by the class that defines it. */
+    private static String className(Object initializer) {
+        String name = initializer.getClass().getName();
+        int lambda = name.indexOf("$$Lambda");
+        return lambda < 0 ? name : "lambda in " + name.substring(0, lambda);
     }
 
     /**
@@ -206,7 +211,7 @@ public final class FeatureShiftTuner extends AbstractPurifier {
 
     @Override
     protected TuningMethod newMethod() {
-        return new Method(alpha != null ? alpha : candidates.get(0));
+        return new Method();
     }
 
     /**
@@ -262,9 +267,15 @@ public final class FeatureShiftTuner extends AbstractPurifier {
     }
 
     private PurificationResult run(Model model, RandomAccessDataset data, double value) {
-        Map<String, Object> configuration = new LinkedHashMap<>(configuration());
-        configuration.put("alpha", value);
-        return TuningLoop.run(NAME, configuration, model, data, config(), new Method(value));
+        Map<String, Object> runOptions = new LinkedHashMap<>(options());
+        runOptions.put("alpha", value);
+        return run(model, data, runOptions, configFor(value), new Method());
+    }
+
+    /** The shared options with FST's loss: the configured loss plus the penalty at {@code value}. */
+    private TuningConfig configFor(double value) {
+        return config().withLoss(
+                FeatureShiftLoss.of(config().loss(), value, penaltyScale == PenaltyScale.COSINE));
     }
 
     private PurificationResult annotate(
@@ -275,21 +286,16 @@ public final class FeatureShiftTuner extends AbstractPurifier {
         return result.withDetails(extra, config().head().select(model.getBlock()));
     }
 
-    /** FST's additions to the shared loop: head re-init, optional warm start, the penalty, the projection. */
+    /**
+     * FST's additions to the shared loop: head re-init, optional warm start, the projection. The
+     * penalty is FST's loss ({@link FeatureShiftLoss}), a strategy of the run's configuration.
+     */
     private final class Method implements TuningMethod {
-        private final double alphaValue;
-        private InnerProductPenalty penalty;
         private NormProjection norms;
-
-        Method(double alphaValue) {
-            this.alphaValue = alphaValue;
-        }
 
         @Override
         public void prepare(TuningContext context) {
             norms = NormProjection.capture(context.head());
-            penalty = InnerProductPenalty.capture(
-                    context.head(), alphaValue, penaltyScale == PenaltyScale.COSINE, context.manager());
             for (HeadLayer layer : context.head().layers()) {
                 headInitializer.initialize(layer, context.random());
             }
@@ -333,11 +339,6 @@ public final class FeatureShiftTuner extends AbstractPurifier {
             }
             context.putDetail("warmStart", warmStartEpochs + " epochs, head only, lr " + warmStartLearningRate
                     + " cosine-annealed");
-        }
-
-        @Override
-        public NDArray penalty(TuningContext context, NDManager batch) {
-            return alphaValue == 0 ? null : penalty.evaluate(batch);
         }
 
         @Override

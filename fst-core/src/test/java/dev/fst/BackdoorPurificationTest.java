@@ -10,9 +10,7 @@ import dev.fst.eval.Rate;
 import dev.fst.testing.SyntheticImages;
 import dev.fst.testing.TestModels;
 import dev.fst.tuning.TuningConfig;
-import dev.fst.tuning.TuningLoop;
-import dev.fst.tuning.TuningMethod;
-import java.util.Map;
+import dev.fst.tuning.ModelTraining;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,7 +27,7 @@ class BackdoorPurificationTest {
             SyntheticImages train = SyntheticImages.generate(1200, 4, 12, 1).poison(10, TARGET);
             TuningConfig training =
                     new TrainingConfig().epochs(12).learningRate(0.05).batchSize(64).augmentation(Augmentation.none()).seed(3).build();
-            TuningLoop.run("backdoor training", Map.of(), model, train.dataset(data), training, new TuningMethod() {});
+            ModelTraining.train(model, train.dataset(data), training);
 
             SyntheticImages test = SyntheticImages.generate(400, 4, 12, 99);
             Rate cleanBefore = Evaluator.accuracy(model, test.dataset(data));
@@ -53,7 +51,7 @@ class BackdoorPurificationTest {
     /** Plain training: the shared options with nothing added. */
     private static final class TrainingConfig extends dev.fst.tuning.TunerBuilder<TrainingConfig> {
         TrainingConfig() {
-            super(TuningConfig.paperDefaults());
+            super(TuningConfig.paperDefaults().withHeldOutFraction(0));
         }
 
         @Override

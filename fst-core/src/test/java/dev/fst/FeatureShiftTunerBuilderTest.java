@@ -1,5 +1,6 @@
 package dev.fst;
 
+import dev.fst.optim.LearningRateSchedule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,7 +29,10 @@ class FeatureShiftTunerBuilderTest {
         assertEquals(0L, c.get("seed"));
         assertEquals("crop(padding=4, flip=true)", c.get("augmentation"));
         assertEquals(true, c.get("channelsLast"));
-        assertEquals(false, c.get("allocatorTuning"));
+        assertEquals("cross-entropy", c.get("loss"));
+        assertEquals("SGD (PyTorch semantics)", c.get("optimizer"));
+        assertEquals("cosine per epoch", c.get("schedule"));
+        assertEquals(null, c.get("allocatorTuning"), "the option is gone");
         assertEquals("FST", tuner.name());
     }
 
@@ -67,7 +71,8 @@ class FeatureShiftTunerBuilderTest {
                 IllegalStateException.class, () -> FeatureShiftTuner.builder().channelsLast(false).channelsLast(true));
         assertEquals("channelsLast was already set to false", layout.getMessage());
         assertThrows(IllegalStateException.class,
-                () -> FeatureShiftTuner.builder().allocatorTuning(true).allocatorTuning(true));
+                () -> FeatureShiftTuner.builder().schedule(LearningRateSchedule.constant())
+                        .schedule(LearningRateSchedule.cosine()));
     }
 
     @Test

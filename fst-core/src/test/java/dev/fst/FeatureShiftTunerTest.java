@@ -23,6 +23,7 @@ import dev.fst.testing.TestModels;
 import dev.fst.tuning.EpochRecord;
 import dev.fst.tuning.PurificationResult;
 import dev.fst.tuning.TuningListener;
+import dev.fst.tuning.TuningView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,7 @@ class FeatureShiftTunerTest {
             TuningListener check =
                     new TuningListener() {
                         @Override
-                        public void onBatchEnd(int epoch, int batch, double loss) {
+                        public void onBatchEnd(TuningView run) {
                             double max = 0;
                             for (int i = 0; i < norms.length; i++) {
                                 double now = NormProjection.frobenius(head.layers().get(i).weight().getArray());
@@ -89,7 +90,7 @@ class FeatureShiftTunerTest {
             TuningListener check =
                     new TuningListener() {
                         @Override
-                        public void onTuningStart(String method, int epochs, int batches) {
+                        public void onTuningStart(TuningView run) {
                             for (HeadLayer layer : head.layers()) {
                                 double bound = 1 / Math.sqrt(layer.inFeatures());
                                 for (ai.djl.nn.Parameter p : List.of(layer.weight(), layer.bias())) {
@@ -138,7 +139,7 @@ class FeatureShiftTunerTest {
             assertTrue(result.environment().get("djl").matches("0\\.3\\d\\.\\d+"), result.environment().toString());
             assertEquals("cpu()", result.device());
             assertEquals(0L, result.seed());
-            assertEquals(0.2, result.configuration().get("alpha"));
+            assertEquals(0.2, result.configuration().option("alpha", Double.class));
             EpochRecord first = result.epochs().get(0);
             assertEquals(0.01, first.learningRate(), 1e-12);
             assertTrue(result.epochs().get(1).learningRate() < first.learningRate());
@@ -166,8 +167,8 @@ class FeatureShiftTunerTest {
 
     @Test
     void purify_channelsLastAndContiguousBatches_giveTheSameWeights() {
-        Map<String, float[]> last = runWithLayout(true, false);
-        Map<String, float[]> plain = runWithLayout(false, false);
+        Map<String, float[]> last = runWithLayout(true);
+        Map<String, float[]> plain = runWithLayout(false);
         assertEquals(plain.keySet(), last.keySet());
         for (String name : plain.keySet()) {
             float[] a = plain.get(name);
@@ -178,25 +179,11 @@ class FeatureShiftTunerTest {
         }
     }
 
-    @Test
-    void purify_withAllocatorTuning_tunesAndSaysWhetherGlibcTookTheSettings() {
-        Map<String, float[]> before;
-        try (Model model = TestModels.cnn(4, 8, 3); NDManager data = NDManager.newBaseManager("PyTorch")) {
-            before = Snapshots.parameters(model);
-            PurificationResult result = FeatureShiftTuner.paperBuilder().epochs(2).batchSize(16).allocatorTuning(true)
-                    .build().purify(model, SyntheticImages.generate(64, 4, 8, 5).dataset(data));
-            // glibc on Linux (the build machines run Debian); elsewhere the option does nothing
-            assertEquals(Boolean.toString(com.sun.jna.Platform.isLinux()), result.environment().get("allocatorTuned"),
-                    result.environment().toString());
-            assertEquals(before.size(), Snapshots.changed(before, Snapshots.parameters(model)).size());
-        }
-    }
-
-    private static Map<String, float[]> runWithLayout(boolean channelsLast, boolean allocatorTuning) {
+    private static Map<String, float[]> runWithLayout(boolean channelsLast) {
         try (Model model = TestModels.vgg(4, 8, 3); NDManager data = NDManager.newBaseManager("PyTorch")) {
             ArrayDataset set = SyntheticImages.generate(64, 4, 8, 5).dataset(data);
             FeatureShiftTuner.paperBuilder().epochs(2).batchSize(16).seed(3).channelsLast(channelsLast)
-                    .allocatorTuning(allocatorTuning).build().purify(model, set);
+                    .build().purify(model, set);
             return Snapshots.parameters(model);
         }
     }
@@ -208,7 +195,7 @@ class FeatureShiftTunerTest {
             TuningListener count =
                     new TuningListener() {
                         @Override
-                        public void onEpochEnd(EpochRecord record) {
+                        public void onEpochEnd(TuningView run, EpochRecord record) {
                             live.add(model.getNDManager().getManagedArrays().size());
                         }
                     };
@@ -227,7 +214,7 @@ class FeatureShiftTunerTest {
             TuningListener count =
                     new TuningListener() {
                         @Override
-                        public void onEpochEnd(EpochRecord record) {
+                        public void onEpochEnd(TuningView run, EpochRecord record) {
                             live.add(model.getNDManager().getManagedArrays().size());
                         }
                     };

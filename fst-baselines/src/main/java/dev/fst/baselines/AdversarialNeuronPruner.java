@@ -13,9 +13,10 @@ import com.google.common.base.Preconditions;
 import dev.fst.eval.Rate;
 import dev.fst.head.ClassifierHead;
 import dev.fst.internal.EngineAdapter;
+import dev.fst.optim.LearningRateSchedule;
 import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.MiniBatch;
-import dev.fst.tuning.StepLoss;
+import dev.fst.tuning.StepResult;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningConfig;
 import dev.fst.tuning.TuningContext;
@@ -100,7 +101,7 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
         super(
                 NAME,
                 options(eps, alpha, pruningStep, pruningMax, maxAccuracyDrop),
-                config);
+                CrossEntropySteps.require(NAME, config));
         this.eps = eps;
         this.alpha = alpha;
         this.pruningStep = pruningStep;
@@ -120,7 +121,6 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
         map.put("pruningStep", pruningStep);
         map.put("pruningMax", pruningMax);
         map.put("maxAccuracyDrop", maxAccuracyDrop);
-        map.put("schedule", "constant (the mask learning rate does not decay)");
         return map;
     }
 
@@ -149,7 +149,6 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
         private ParameterStore copyStore;
         private LayerMasks masks;
         private double[] lowerBounds;
-        private List<NDArray> maskGradients;
 
         @Override
         public void validate(Block block, ClassifierHead head) {
@@ -213,7 +212,7 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
         }
 
         @Override
-        public StepLoss gradients(TuningContext context, MiniBatch batch) {
+        public StepResult gradients(TuningContext context, MiniBatch batch) {
             NDManager scope = batch.manager();
             boolean perturbed = alpha < 1;
             NeuronNoise noise = null;
@@ -243,8 +242,7 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
                 layers.zeroGradients();
                 loss = loss.add(noisy[1]);
             }
-            maskGradients = gradients;
-            return new StepLoss(loss, clean[0]);
+            return new StepResult(loss, clean[0], masks.gradients(gradients));
         }
 
         /**
@@ -265,23 +263,13 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
             }
         }
 
+        /** Keeps the masks within their bounds and writes them into the layers. */
         @Override
-        public double learningRate(TuningContext context, double scheduled) {
-            return context.config().learningRate();
-        }
-
-        @Override
-        public void update(TuningContext context, List<Parameter> trainable, double learningRate) {
+        public void afterStep(TuningContext context) {
             try (NDManager scope = context.manager().newSubManager()) {
-                masks.step(
-                        context.optimizer(),
-                        maskGradients,
-                        learningRate,
-                        lowerBounds,
-                        scope);
+                masks.clamp(lowerBounds, scope);
                 masks.apply(scope);
             }
-            maskGradients = null;
         }
 
         @Override
@@ -356,7 +344,8 @@ public final class AdversarialNeuronPruner extends AbstractPurifier {
         private Double maxAccuracyDrop;
 
         private Builder() {
-            super(TuningConfig.paperDefaults().withLearningRate(0.2).withEpochs(20));
+            super(TuningConfig.paperDefaults().withLearningRate(0.2).withEpochs(20)
+                    .withSchedule(LearningRateSchedule.constant())); // the mask rate does not decay
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.fst.baselines;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.common.base.Preconditions;
+import dev.fst.optim.TuningOptimizer;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -25,7 +26,7 @@ import java.util.Map;
  *
  * <p>Not thread-safe; one instance per tuning run.
  */
-public final class AmsgradAdam {
+public final class AmsgradAdam implements TuningOptimizer {
 
     private final double beta1;
     private final double beta2;
@@ -82,6 +83,17 @@ public final class AmsgradAdam {
     }
 
     /**
+     * Returns the factory of I-BAU's optimizer, {@link #backdoorBench} with the configured weight
+     * decay.
+     *
+     * @return the factory, recorded as {@code AMSGrad (betas 0.9, 0.999, eps 1e-8)}
+     */
+    public static TuningOptimizer.Factory factory() {
+        return TuningOptimizer.named("AMSGrad (betas 0.9, 0.999, eps 1e-8)",
+                (config, manager) -> backdoorBench(config.weightDecay(), manager));
+    }
+
+    /**
      * Updates one array in place, with the moment buffers stored under {@code key}; the array's own
      * gradient is neither read nor touched.
      *
@@ -90,6 +102,7 @@ public final class AmsgradAdam {
      * @param gradient its gradient, same shape; not modified
      * @param learningRate the step size, {@code > 0}
      */
+    @Override
     public void update(String key, NDArray weight, NDArray gradient, double learningRate) {
         State state = states.computeIfAbsent(key, k -> new State(weight, stateManager));
         state.steps++;

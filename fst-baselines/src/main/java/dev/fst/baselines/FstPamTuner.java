@@ -1,15 +1,14 @@
 package dev.fst.baselines;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.common.base.Preconditions;
 import dev.fst.head.HeadInitializer;
 import dev.fst.head.HeadLayer;
-import dev.fst.head.InnerProductPenalty;
+import dev.fst.head.FeatureShiftLoss;
 import dev.fst.head.NormProjection;
 import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.MiniBatch;
-import dev.fst.tuning.StepLoss;
+import dev.fst.tuning.StepResult;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningConfig;
 import dev.fst.tuning.TuningContext;
@@ -49,7 +48,8 @@ public final class FstPamTuner extends AbstractPurifier {
     private final boolean projection;
 
     private FstPamTuner(double alpha, double rho, boolean projection, TuningConfig config) {
-        super(NAME, options(alpha, rho, projection), config);
+        super(NAME, options(alpha, rho, projection),
+                config.withLoss(FeatureShiftLoss.of(config.loss(), alpha, false)));
         this.alpha = alpha;
         this.rho = rho;
         this.projection = projection;
@@ -107,30 +107,23 @@ public final class FstPamTuner extends AbstractPurifier {
     /** FST's head re-initialisation, penalty and projection, with PAM's perturbed gradient. */
     private final class Method implements TuningMethod {
         private PathPerturbation path;
-        private InnerProductPenalty penalty;
         private NormProjection norms;
 
         @Override
         public void prepare(TuningContext context) {
             path = PathPerturbation.capture(context.parameters(), rho, context.manager());
             norms = NormProjection.capture(context.head());
-            penalty = InnerProductPenalty.capture(context.head(), alpha, context.manager());
             for (HeadLayer layer : context.head().layers()) {
                 HeadInitializer.uniform().initialize(layer, context.random());
             }
         }
 
         @Override
-        public NDArray penalty(TuningContext context, NDManager batch) {
-            return alpha == 0 ? null : penalty.evaluate(batch);
-        }
-
-        @Override
-        public StepLoss gradients(TuningContext context, MiniBatch batch) {
+        public StepResult gradients(TuningContext context, MiniBatch batch) {
             return path.atPerturbedPoint(batch.manager(), () -> fstStep(context, batch));
         }
 
-        private StepLoss fstStep(TuningContext context, MiniBatch batch) {
+        private StepResult fstStep(TuningContext context, MiniBatch batch) {
             return TuningMethod.super.gradients(context, batch);
         }
 

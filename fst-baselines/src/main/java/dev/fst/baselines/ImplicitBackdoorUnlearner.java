@@ -5,10 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import com.google.common.base.Preconditions;
-import dev.fst.optim.TorchSgd;
+import dev.fst.optim.LearningRateSchedule;
 import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.MiniBatch;
-import dev.fst.tuning.StepLoss;
+import dev.fst.tuning.StepResult;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningConfig;
 import dev.fst.tuning.TuningContext;
@@ -56,9 +56,9 @@ import java.util.Random;
  * <p>Defaults are BackdoorBench's (its CIFAR-10 I-BAU config): {@code perturbationLearningRate}
  * 10, {@code perturbationL2} 0.001, {@code innerRate} 0.1, {@code fixedPointIterations} 5, {@code
  * portion} 0.01; shared options as {@link TuningConfig} except 5 epochs (= BackdoorBench's 5
- * rounds) and learning rate 1e-4. The learning rate is held
- * <em>constant</em>: the loop's cosine schedule is ignored (the configuration's {@code schedule}
- * entry does not apply), as is {@code momentum}. Every step costs one forward and backward pass on
+ * rounds), learning rate 1e-4, the optimizer ({@link AmsgradAdam#factory()}, which ignores {@code
+ * momentum}) and a {@link LearningRateSchedule#constant() constant} schedule. The perturbation
+ * search of a round runs at the start of its epoch ({@link TuningMethod#startEpoch}). Every step costs one forward and backward pass on
  * the batch, one forward pass and a double differentiation on {@code x0} with {@code
  * fixedPointIterations} products taken from it, and each round one extra pass over the data.
  * Instances are immutable and thread-safe.
@@ -86,7 +86,7 @@ public final class ImplicitBackdoorUnlearner extends AbstractPurifier {
                 options(
                         perturbationLearningRate, perturbationL2, innerRate, fixedPointIterations,
                         portion),
-                config);
+                CrossEntropySteps.require(NAME, config));
         this.perturbationLearningRate = perturbationLearningRate;
         this.perturbationL2 = perturbationL2;
         this.innerRate = innerRate;
@@ -106,10 +106,6 @@ public final class ImplicitBackdoorUnlearner extends AbstractPurifier {
         map.put("innerRate", innerRate);
         map.put("fixedPointIterations", fixedPointIterations);
         map.put("portion", portion);
-        map.put(
-                "optimizer",
-                "Adam with AMSGrad (betas 0.9, 0.999; eps 1e-8), constant learning rate");
-        map.put("schedule", "constant (as BackdoorBench)");
         return map;
     }
 
@@ -187,43 +183,54 @@ public final class ImplicitBackdoorUnlearner extends AbstractPurifier {
     /** I-BAU's additions to the loop: the perturbation rounds, the hypergradient, Adam. */
     private final class Method implements TuningMethod {
         private UnlearningLosses losses;
-        private AmsgradAdam adam;
         private NDArray firstImages;
         private NDArray firstLabels;
         private NDArray delta;
-        private List<NDArray> hypergradient;
         private final List<Double> perturbationNorms = new ArrayList<>();
         private long iterationsRun;
         private long steps;
 
         @Override
         public void prepare(TuningContext context) {
-            adam = AmsgradAdam.backdoorBench(context.config().weightDecay(), context.manager());
-        }
-
-        @Override
-        public List<Parameter> trainableParameters(TuningContext context) {
-            List<Parameter> trainable = context.parameters();
             List<NDArray> arrays = new ArrayList<>();
-            trainable.forEach(p -> arrays.add(p.getArray()));
+            context.parameters().forEach(p -> arrays.add(p.getArray()));
             losses =
                     new UnlearningLosses(
                             x -> context.forward(x, false),
                             arrays,
                             context::newGradientCollector,
                             perturbationL2);
-            return trainable;
         }
 
+        /** A round's perturbation search: one pass over the data before the round's steps. */
         @Override
-        public StepLoss gradients(TuningContext context, MiniBatch batch) {
+        public void startEpoch(TuningContext context) {
+            if (delta != null) {
+                delta.close();
+                delta = null;
+            }
+            context.forEachTrainingBatch(b -> {
+                if (delta == null) {
+                    Shape images = b.images().getShape();
+                    delta = context.manager().zeros(new Shape(1, images.get(1), images.get(2), images.get(3)));
+                }
+                losses.perturbationStep(b.images(), delta, perturbationLearningRate, b.manager());
+            });
+            double norm = Hypergradient.norm(delta);
+            perturbationNorms.add(norm);
+            if (!Double.isFinite(norm)) {
+                throw new IllegalStateException(
+                        "the universal perturbation diverged: |delta| = " + norm);
+            }
+        }
+
+        /** The hypergradient of the unlearning objective, the complete update of the step. */
+        @Override
+        public StepResult gradients(TuningContext context, MiniBatch batch) {
             NDManager scope = batch.manager();
             if (firstImages == null) {
                 firstImages = keep(batch.images(), context);
                 firstLabels = keep(batch.labels(), context);
-            }
-            if (batch.index() == 1) {
-                searchPerturbation(context, batch.images().getShape());
             }
             NDArray rowMask = rowMask(batch.size(), context.random(), scope);
             UnlearningLosses.Outer outer =
@@ -239,26 +246,14 @@ public final class ImplicitBackdoorUnlearner extends AbstractPurifier {
                                 fixedPointIterations,
                                 scope);
             }
-            hypergradient = result.weights();
             iterationsRun += result.iterations();
             steps++;
-            return new StepLoss(outer.loss(), outer.logits());
-        }
-
-        @Override
-        public double learningRate(TuningContext context, double scheduled) {
-            return context.config().learningRate(); // constant, as BackdoorBench
-        }
-
-        @Override
-        public void update(TuningContext context, List<Parameter> parameters, double learningRate) {
-            double rate = learningRate;
+            Map<Parameter, NDArray> gradients = new LinkedHashMap<>();
+            List<Parameter> parameters = context.parameters();
             for (int i = 0; i < parameters.size(); i++) {
-                Parameter parameter = parameters.get(i);
-                adam.update(parameter.getId(), parameter.getArray(), hypergradient.get(i), rate);
-                TorchSgd.clearGradient(parameter.getArray());
+                gradients.put(parameters.get(i), result.weights().get(i));
             }
-            hypergradient = null;
+            return new StepResult(outer.loss(), outer.logits(), gradients);
         }
 
         @Override
@@ -267,23 +262,6 @@ public final class ImplicitBackdoorUnlearner extends AbstractPurifier {
             context.putDetail(
                     "meanFixedPointIterations", steps == 0 ? 0.0 : (double) iterationsRun / steps);
             context.putDetail("innerBatchSize", firstImages.getShape().get(0));
-        }
-
-        private void searchPerturbation(TuningContext context, Shape batchShape) {
-            if (delta != null) {
-                delta.close();
-            }
-            Shape shape = new Shape(1, batchShape.get(1), batchShape.get(2), batchShape.get(3));
-            delta = context.manager().zeros(shape);
-            context.forEachTrainingBatch(
-                    b -> losses.perturbationStep(
-                            b.images(), delta, perturbationLearningRate, b.manager()));
-            double norm = Hypergradient.norm(delta);
-            perturbationNorms.add(norm);
-            if (!Double.isFinite(norm)) {
-                throw new IllegalStateException(
-                        "the universal perturbation diverged: |delta| = " + norm);
-            }
         }
 
         private NDArray rowMask(int size, Random random, NDManager scope) {
@@ -324,7 +302,9 @@ public final class ImplicitBackdoorUnlearner extends AbstractPurifier {
         private Double portion;
 
         private Builder() {
-            super(TuningConfig.paperDefaults().withEpochs(5).withLearningRate(1e-4));
+            super(TuningConfig.paperDefaults().withEpochs(5).withLearningRate(1e-4)
+                    .withOptimizer(AmsgradAdam.factory())
+                    .withSchedule(LearningRateSchedule.constant())); // as BackdoorBench
         }
 
         @Override

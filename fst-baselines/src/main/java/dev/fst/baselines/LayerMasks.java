@@ -3,27 +3,36 @@ package dev.fst.baselines;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import dev.fst.optim.TorchSgd;
+import ai.djl.nn.Parameter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One mask value per channel of each of a set of BatchNorm layers, starting at 1, optimised by SGD
- * and kept within per-layer bounds; {@link #apply} writes {@code gamma = gamma0 * m} (and the
+ * One mask value per channel of each of a set of BatchNorm layers, starting at 1, optimised by the
+ * loop's optimizer as {@link #parameters()} of the method's own and kept within per-layer bounds
+ * ({@link #clamp}, after each step); {@link #apply} writes {@code gamma = gamma0 * m} (and the
  * original shift) into the model. The values live in the run's manager. Not thread-safe.
  */
 final class LayerMasks {
 
     private final BatchNormLayers layers;
     private final List<NDArray> values = new ArrayList<>();
+    private final List<Parameter> parameters = new ArrayList<>();
 
     private LayerMasks(BatchNormLayers layers, NDManager manager) {
         this.layers = layers;
         for (int i = 0; i < layers.size(); i++) {
             NDArray gamma0 = layers.originalScale(i);
-            values.add(manager.ones(gamma0.getShape(), gamma0.getDataType()));
+            NDArray mask = manager.ones(gamma0.getShape(), gamma0.getDataType());
+            values.add(mask);
+            parameters.add(Parameter.builder()
+                    .setName("mask:" + layers.layer(i).name())
+                    .setType(Parameter.Type.OTHER)
+                    .optRequiresGrad(false)
+                    .optArray(mask)
+                    .build());
         }
     }
 
@@ -44,24 +53,41 @@ final class LayerMasks {
     }
 
     /**
-     * Takes one SGD step on every layer's mask, then clamps layer {@code i} to {@code [lower[i],
-     * 1]}.
+     * Returns the masks as parameters for the loop's optimizer, one per layer, named {@code
+     * mask:LAYER}; they record no gradient (their gradients are computed from the layers' scale
+     * gradients and handed to the optimizer explicitly).
      *
-     * @param optimizer the optimizer; its momentum buffers are keyed by layer name
+     * @return the parameters, in layer order
+     */
+    List<Parameter> parameters() {
+        return parameters;
+    }
+
+    /**
+     * Pairs each layer's mask parameter with its gradient, for {@link
+     * dev.fst.tuning.StepResult#gradients()}.
+     *
      * @param gradients the masks' gradients, in layer order
-     * @param learningRate the step size
+     * @return the gradients by parameter, in layer order
+     */
+    Map<Parameter, NDArray> gradients(List<NDArray> gradients) {
+        Map<Parameter, NDArray> map = new LinkedHashMap<>();
+        for (int i = 0; i < parameters.size(); i++) {
+            map.put(parameters.get(i), gradients.get(i));
+        }
+        return map;
+    }
+
+    /**
+     * Clamps the mask of layer {@code i} to {@code [lower[i], 1]}, the projection after each
+     * optimizer step.
+     *
      * @param lower the lower bound of each layer, in layer order
      * @param scope manager of the temporaries
      */
-    void step(
-            TorchSgd optimizer,
-            List<NDArray> gradients,
-            double learningRate,
-            double[] lower,
-            NDManager scope) {
+    void clamp(double[] lower, NDManager scope) {
         for (int i = 0; i < values.size(); i++) {
             NDArray mask = values.get(i);
-            optimizer.update("mask:" + layers.layer(i).name(), mask, gradients.get(i), learningRate);
             NDArray clamped = mask.clip(lower[i], 1.0);
             clamped.attach(scope);
             mask.set(new NDIndex("..."), clamped);

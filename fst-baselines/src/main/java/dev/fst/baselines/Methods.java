@@ -6,6 +6,7 @@ import com.google.common.collect.ImmutableMap;
 import dev.fst.FeatureShiftTuner;
 import dev.fst.data.Augmentation;
 import dev.fst.head.HeadSelector;
+import dev.fst.optim.LearningRateSchedule;
 import dev.fst.tuning.Purifier;
 import dev.fst.tuning.TunerBuilder;
 import java.lang.reflect.InvocationTargetException;
@@ -33,7 +34,8 @@ import java.util.function.Supplier;
  * one of them reachable (found by reflection, so a new builder option needs no change here):
  * numbers and booleans ({@code true}/{@code false}), {@code head=auto} or {@code
  * head=classifier.0+classifier.6} (names joined by {@code +}), {@code device=cpu|gpu|gpu:N},
- * {@code augmentation=none|flip|crop-flip|crop:P|crop:P-flip}, lists of numbers joined by {@code /}
+ * {@code augmentation=none|flip|crop-flip|crop:P|crop:P-flip}, {@code schedule=cosine|constant},
+ * lists of numbers joined by {@code /}
  * ({@code fst:autoAlpha=8/2}), and enum values by name ({@code fst:penaltyScale=cosine}). Each option
  * is validated at once by its builder: an unknown method or option, a value that does not parse, a
  * value out of range or an option given twice is an {@link IllegalArgumentException} that lists
@@ -254,6 +256,14 @@ public final class Methods {
         if (type == Augmentation.class) {
             return augmentation(what, value);
         }
+        if (type == LearningRateSchedule.class) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "cosine" -> LearningRateSchedule.cosine();
+                case "constant" -> LearningRateSchedule.constant();
+                default -> throw new IllegalArgumentException(
+                        what + " must be cosine or constant but was '" + value + "'");
+            };
+        }
         if (type.isEnum()) {
             for (Object constant : type.getEnumConstants()) {
                 if (((Enum<?>) constant).name().equalsIgnoreCase(value.replace('-', '_'))) {
@@ -313,7 +323,7 @@ public final class Methods {
             Class<?> type = method.getParameterTypes()[0];
             boolean supported = type == int.class || type == long.class || type == double.class
                     || type == double[].class || type == boolean.class || type == HeadSelector.class || type == Device.class
-                    || type == Augmentation.class || type.isEnum();
+                    || type == Augmentation.class || type == LearningRateSchedule.class || type.isEnum();
             if (supported) {
                 setters.put(method.getName(), method);
             }

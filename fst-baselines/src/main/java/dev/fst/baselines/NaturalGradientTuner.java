@@ -12,15 +12,13 @@ import com.google.common.base.Preconditions;
 import dev.fst.head.ClassifierHead;
 import dev.fst.head.HeadLayer;
 import dev.fst.internal.EngineAdapter;
-import dev.fst.optim.TorchSgd;
 import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.MiniBatch;
-import dev.fst.tuning.StepLoss;
+import dev.fst.tuning.StepResult;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningConfig;
 import dev.fst.tuning.TuningContext;
 import dev.fst.tuning.TuningMethod;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -127,7 +125,7 @@ public final class NaturalGradientTuner extends AbstractPurifier {
                         covarianceInterval,
                         inverseInterval,
                         scaleInterval),
-                config);
+                CrossEntropySteps.require(NAME, config));
         this.damping = damping;
         this.klClip = klClip;
         this.statDecay = statDecay;
@@ -272,7 +270,7 @@ public final class NaturalGradientTuner extends AbstractPurifier {
         }
 
         @Override
-        public StepLoss gradients(TuningContext context, MiniBatch batch) {
+        public StepResult gradients(TuningContext context, MiniBatch batch) {
             boolean statistics =
                     step % covarianceInterval == 0 || (step > 0 && step % scaleInterval == 0);
             NDArray logits;
@@ -296,7 +294,7 @@ public final class NaturalGradientTuner extends AbstractPurifier {
             if (statistics) {
                 keepStatistics(input, logits, batch);
             }
-            return new StepLoss(loss, logits);
+            return new StepResult(loss, logits, naturalGradients(context, batch.manager()));
         }
 
         /** Keeps {@code a~} and {@code g} of this batch, outside the recorded graph. */
@@ -332,8 +330,12 @@ public final class NaturalGradientTuner extends AbstractPurifier {
             outputGradients.attach(scope);
         }
 
-        @Override
-        public void update(TuningContext context, List<Parameter> trainable, double learningRate) {
+        /**
+         * Updates the curvature with this step's statistics, then returns the gradients the
+         * optimizer applies: the head's last layer's gradient preconditioned by the inverse K-FAC
+         * Fisher and scaled down to the KL clip, every other trainable parameter's as recorded.
+         */
+        private Map<Parameter, NDArray> naturalGradients(TuningContext context, NDManager scope) {
             int current = step++;
             if (current % covarianceInterval == 0) {
                 curvature.accumulate(layerInputs, outputGradients);
@@ -346,30 +348,33 @@ public final class NaturalGradientTuner extends AbstractPurifier {
             }
             layerInputs = null;
             outputGradients = null;
-            try (NDManager scope = context.manager().newSubManager()) {
-                NDArray gradient = layerGradient(scope);
-                NDArray preconditioned = curvature.precondition(gradient, scope);
-                double klEstimate =
-                        preconditioned.mul(gradient).sum().getFloat() * learningRate * learningRate;
-                double nu = klEstimate > 0 ? Math.min(1, Math.sqrt(klClip / klEstimate)) : 1;
-                if (nu < 1) {
-                    klClippedSteps++;
-                    klScaleMin = Math.min(klScaleMin, nu);
-                }
-                NDArray scaled = preconditioned.mul((float) nu);
-                int inputs = (int) layer.inFeatures();
-                step(context, layer.weight(), scaled.get(":, 0:" + inputs), learningRate);
-                if (layer.bias() != null) {
-                    step(context, layer.bias(), scaled.get(":, " + inputs), learningRate);
-                }
+            double learningRate = context.learningRate();
+            Map<Parameter, NDArray> gradients = new LinkedHashMap<>();
+            NDArray gradient = layerGradient(scope);
+            NDArray preconditioned = curvature.precondition(gradient, scope);
+            double klEstimate =
+                    preconditioned.mul(gradient).sum().getFloat() * learningRate * learningRate;
+            double nu = klEstimate > 0 ? Math.min(1, Math.sqrt(klClip / klEstimate)) : 1;
+            if (nu < 1) {
+                klClippedSteps++;
+                klScaleMin = Math.min(klScaleMin, nu);
             }
-            List<Parameter> others = new ArrayList<>();
-            for (Parameter parameter : trainable) {
+            NDArray scaled = preconditioned.mul((float) nu);
+            int inputs = (int) layer.inFeatures();
+            gradients.put(layer.weight(), scaled.get(":, 0:" + inputs));
+            if (layer.bias() != null) {
+                gradients.put(layer.bias(), scaled.get(":, " + inputs));
+            }
+            for (Parameter parameter : context.parameters()) {
                 if (parameter != layer.weight() && parameter != layer.bias()) {
-                    others.add(parameter);
+                    NDArray recorded = EngineAdapter.gradient(parameter.getArray());
+                    if (recorded != null) { // not reached by this step's backward pass
+                        recorded.attach(scope);
+                        gradients.put(parameter, recorded);
+                    }
                 }
             }
-            context.optimizer().step(others, learningRate);
+            return gradients;
         }
 
         /** Returns {@code [dW | db]}, shape (C, d + 1), or {@code dW} for a layer without bias. */
@@ -388,16 +393,6 @@ public final class NaturalGradientTuner extends AbstractPurifier {
                     gradient != null, "the backward pass gave %s no gradient", parameter.getName());
             gradient.attach(scope);
             return gradient;
-        }
-
-        private void step(
-                TuningContext context,
-                Parameter parameter,
-                NDArray direction,
-                double learningRate) {
-            NDArray array = parameter.getArray();
-            context.optimizer().update(parameter.getId(), array, direction, learningRate);
-            TorchSgd.zeroGradient(array);
         }
 
         @Override

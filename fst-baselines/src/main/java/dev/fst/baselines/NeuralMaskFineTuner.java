@@ -8,9 +8,10 @@ import ai.djl.nn.SymbolBlock;
 import ai.djl.training.GradientCollector;
 import com.google.common.base.Preconditions;
 import dev.fst.head.ClassifierHead;
+import dev.fst.optim.LearningRateSchedule;
 import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.MiniBatch;
-import dev.fst.tuning.StepLoss;
+import dev.fst.tuning.StepResult;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningConfig;
 import dev.fst.tuning.TuningContext;
@@ -87,7 +88,7 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
         super(
                 NAME,
                 options(regularization, minLearningRate, lowerBoundScale, lowerBoundDecay),
-                config);
+                CrossEntropySteps.require(NAME, config));
         this.regularization = regularization;
         this.minLearningRate = minLearningRate;
         this.lowerBoundScale = lowerBoundScale;
@@ -104,7 +105,6 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
         map.put("minLearningRate", minLearningRate);
         map.put("lowerBoundScale", lowerBoundScale);
         map.put("lowerBoundDecay", lowerBoundDecay);
-        map.put("schedule", "cosine per epoch from learningRate down to minLearningRate");
         return map;
     }
 
@@ -128,7 +128,6 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
         private LayerMasks masks;
         private double[] lowerBounds;
         private double imagesPerClass;
-        private List<NDArray> maskGradients;
 
         @Override
         public void validate(Block block, ClassifierHead head) {
@@ -163,7 +162,7 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
         }
 
         @Override
-        public StepLoss gradients(TuningContext context, MiniBatch batch) {
+        public StepResult gradients(TuningContext context, MiniBatch batch) {
             NDManager scope = batch.manager();
             Random random = context.random();
             float lambda = (float) random.nextDouble();
@@ -194,9 +193,8 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
                 gradients.add(layers.scaleGradient(i, scope).sub(pull));
             }
             layers.zeroGradients();
-            maskGradients = gradients;
             loss = loss.add((float) (regularization * distance / imagesPerClass));
-            return new StepLoss(loss, logits);
+            return new StepResult(loss, logits, masks.gradients(gradients));
         }
 
         private long[] permutation(int size, Random random) {
@@ -213,20 +211,13 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
             return order;
         }
 
-        /** The loop's cosine rate mapped from [0, lr0] to [minLearningRate, lr0]. */
+        /** Keeps the masks within their bounds and writes them into the layers. */
         @Override
-        public double learningRate(TuningContext context, double scheduled) {
-            double initial = context.config().learningRate();
-            return minLearningRate + scheduled / initial * (initial - minLearningRate);
-        }
-
-        @Override
-        public void update(TuningContext context, List<Parameter> trainable, double learningRate) {
+        public void afterStep(TuningContext context) {
             try (NDManager scope = context.manager().newSubManager()) {
-                masks.step(context.optimizer(), maskGradients, learningRate, lowerBounds, scope);
+                masks.clamp(lowerBounds, scope);
                 masks.apply(scope);
             }
-            maskGradients = null;
         }
 
         @Override
@@ -342,6 +333,11 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
          */
         public NeuralMaskFineTuner build() {
             TuningConfig config = config();
+            Preconditions.checkArgument(
+                    config.schedule().equals(LearningRateSchedule.cosine()),
+                    "NFT's schedule is the cosine schedule down to minLearningRate; set minLearningRate"
+                            + " instead of schedule %s",
+                    config.schedule());
             double floor =
                     minLearningRate != null
                             ? minLearningRate
@@ -356,7 +352,7 @@ public final class NeuralMaskFineTuner extends AbstractPurifier {
                     floor,
                     lowerBoundScale != null ? lowerBoundScale : 0.8,
                     lowerBoundDecay != null ? lowerBoundDecay : 0.5,
-                    config);
+                    config.withSchedule(LearningRateSchedule.cosineWithFloor(floor)));
         }
     }
 }

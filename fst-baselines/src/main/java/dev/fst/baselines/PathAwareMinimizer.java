@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.common.base.Preconditions;
 import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.MiniBatch;
-import dev.fst.tuning.StepLoss;
+import dev.fst.tuning.StepResult;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningConfig;
 import dev.fst.tuning.TuningContext;
@@ -79,11 +79,11 @@ public final class PathAwareMinimizer extends AbstractPurifier {
         }
 
         @Override
-        public StepLoss gradients(TuningContext context, MiniBatch batch) {
+        public StepResult gradients(TuningContext context, MiniBatch batch) {
             return path.atPerturbedPoint(batch.manager(), () -> crossEntropyStep(context, batch));
         }
 
-        private StepLoss crossEntropyStep(TuningContext context, MiniBatch batch) {
+        private StepResult crossEntropyStep(TuningContext context, MiniBatch batch) {
             return TuningMethod.super.gradients(context, batch);
         }
 

@@ -10,7 +10,7 @@ import dev.fst.internal.EngineAdapter;
 import dev.fst.optim.TorchSgd;
 import dev.fst.tuning.AbstractPurifier;
 import dev.fst.tuning.MiniBatch;
-import dev.fst.tuning.StepLoss;
+import dev.fst.tuning.StepResult;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningConfig;
 import dev.fst.tuning.TuningContext;
@@ -91,8 +91,8 @@ public final class SharpnessAwareTuner extends AbstractPurifier {
         }
 
         @Override
-        public StepLoss gradients(TuningContext context, MiniBatch batch) {
-            StepLoss first = TuningMethod.super.gradients(context, batch);
+        public StepResult gradients(TuningContext context, MiniBatch batch) {
+            StepResult first = TuningMethod.super.gradients(context, batch);
             NDManager scope = batch.manager();
             List<NDArray> weights = new ArrayList<>();
             List<NDArray> gradients = new ArrayList<>();

@@ -54,6 +54,9 @@ class MethodsTest {
         if (type.getSimpleName().equals("Augmentation")) {
             return "crop:2-flip";
         }
+        if (type.getSimpleName().equals("LearningRateSchedule")) {
+            return "constant";
+        }
         return "auto";
     }
 

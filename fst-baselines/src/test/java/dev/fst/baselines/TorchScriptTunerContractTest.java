@@ -20,6 +20,7 @@ import dev.fst.tuning.EpochRecord;
 import dev.fst.tuning.PurificationException;
 import dev.fst.tuning.PurificationResult;
 import dev.fst.tuning.TuningListener;
+import dev.fst.tuning.TuningView;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -81,8 +82,8 @@ class TorchScriptTunerContractTest {
             Map<String, float[]> before = Snapshots.parameters(model);
             TuningListener failing = new TuningListener() {
                 @Override
-                public void onBatchEnd(int epoch, int batch, double loss) {
-                    if (epoch == 2 && batch == 2) {
+                public void onBatchEnd(TuningView run) {
+                    if (run.epoch() == 2 && run.batch() == 2) {
                         throw new IllegalStateException("stop here");
                     }
                 }

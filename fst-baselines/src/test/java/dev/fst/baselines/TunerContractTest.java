@@ -12,15 +12,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Dataset;
-import dev.fst.FeatureShiftTuner;
 import dev.fst.testing.Snapshots;
 import dev.fst.testing.SyntheticImages;
 import dev.fst.testing.TestModels;
 import dev.fst.tuning.PurificationException;
 import dev.fst.tuning.PurificationResult;
 import dev.fst.tuning.Purifier;
-import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningListener;
+import dev.fst.tuning.TuningView;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -81,8 +80,8 @@ class TunerContractTest {
             Map<String, float[]> before = Snapshots.parameters(model);
             TuningListener failing = new TuningListener() {
                 @Override
-                public void onBatchEnd(int epoch, int batch, double loss) {
-                    if (epoch == 2 && batch == 2) {
+                public void onBatchEnd(TuningView run) {
+                    if (run.epoch() == 2 && run.batch() == 2) {
                         throw new IllegalStateException("stop here");
                     }
                 }

@@ -1,6 +1,6 @@
 /**
- * Tuning data as the tuners see it: a DJL dataset of clean labelled images read once into memory
- * ({@link dev.fst.data.ImageSet}), and the training-time augmentation applied per batch
- * ({@link dev.fst.data.Augmentation}).
+ * The training-time augmentation applied to each mini-batch of tuning images ({@link
+ * dev.fst.data.Augmentation}). The tuning images themselves are any DJL {@code
+ * RandomAccessDataset} of (C, H, W) images with integer labels.
  */
 package dev.fst.data;

@@ -10,8 +10,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.RandomAccessDataset;
 import com.google.common.base.Preconditions;
 import dev.fst.data.Augmentation;
-import dev.fst.data.BatchStaging;
-import dev.fst.data.ImageSet;
+import dev.fst.internal.BatchStaging;
+import dev.fst.internal.ImageSet;
 import java.util.Random;
 import java.util.stream.IntStream;
 

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.ArrayDataset;
 import com.google.common.base.Preconditions;
 import dev.fst.data.Augmentation;
-import dev.fst.data.ImageSet;
+import dev.fst.internal.ImageSet;
 import java.util.Arrays;
 import java.util.Random;
 

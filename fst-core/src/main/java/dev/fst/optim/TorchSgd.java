@@ -2,11 +2,9 @@ package dev.fst.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import com.google.common.base.Preconditions;
 import dev.fst.internal.EngineAdapter;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,7 +19,7 @@ import java.util.Map;
  *
  * <p>Not thread-safe; one instance per tuning run.
  */
-public final class TorchSgd {
+public final class TorchSgd implements TuningOptimizer {
 
     private final double momentum;
     private final double weightDecay;
@@ -46,28 +44,6 @@ public final class TorchSgd {
     }
 
     /**
-     * Updates every parameter in place from its accumulated gradient, then zeroes the gradient.
-     * Parameters that received no gradient in this step are left unchanged.
-     *
-     * @param parameters the parameters to update
-     * @param learningRate the step size of this step, {@code > 0}
-     */
-    public void step(List<Parameter> parameters, double learningRate) {
-        try (NDManager scope = stateManager.newSubManager()) {
-            for (Parameter parameter : parameters) {
-                NDArray weight = parameter.getArray();
-                NDArray grad = EngineAdapter.gradient(weight);
-                if (grad == null) {
-                    continue; // not reached by this step's backward pass, as PyTorch skips it
-                }
-                grad.attach(scope);
-                update(parameter.getId(), weight, grad, learningRate);
-                zeroGradient(weight);
-            }
-        }
-    }
-
-    /**
      * Updates one array in place from a given gradient, with the momentum buffer stored under
      * {@code key}; the array's own gradient is not touched. Methods that optimise arrays of their
      * own (masks, perturbations) use this with gradients they computed.
@@ -77,6 +53,7 @@ public final class TorchSgd {
      * @param gradient its gradient, same shape; not modified
      * @param learningRate the step size of this step, {@code > 0}
      */
+    @Override
     public void update(String key, NDArray weight, NDArray gradient, double learningRate) {
         try (NDManager scope = stateManager.newSubManager()) {
             NDArray direction = gradient;

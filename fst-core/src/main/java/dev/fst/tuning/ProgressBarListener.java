@@ -6,29 +6,19 @@ import ai.djl.training.util.ProgressBar;
 final class ProgressBarListener implements TuningListener {
 
     private final ProgressBar bar = new ProgressBar();
-    private String method;
-    private int epochs;
-    private int batches;
 
     @Override
-    public void onTuningStart(String method, int epochs, int batchesPerEpoch) {
-        this.method = method;
-        this.epochs = epochs;
-        this.batches = batchesPerEpoch;
-    }
-
-    @Override
-    public void onBatchEnd(int epoch, int batch, double loss) {
-        if (batch == 1) {
-            bar.reset(method + " " + epoch + "/" + epochs, batches);
+    public void onBatchEnd(TuningView run) {
+        if (run.batch() == 1) {
+            bar.reset(run.method() + " " + run.epoch() + "/" + run.epochs(), run.batchesPerEpoch());
             bar.start(0);
         }
-        bar.update(batch, String.format("loss %.4f", loss));
+        bar.update(run.batch(), String.format("loss %.4f", run.batchLoss()));
     }
 
     @Override
-    public void onEpochEnd(EpochRecord record) {
+    public void onEpochEnd(TuningView run, EpochRecord record) {
         bar.end();
-        System.out.println(method + " " + record);
+        System.out.println(run.method() + " " + record);
     }
 }

@@ -11,44 +11,44 @@ import java.util.Map;
 
 /**
  * What a purification run did, as a value: the tuned model, the per-epoch history, the head it
- * worked on, and the provenance needed to repeat it (full configuration, seed, library and engine
- * versions, device, timings).
+ * worked on, and the provenance needed to repeat it: the typed configuration ({@link
+ * RunConfiguration}, seed included), the tuning data's identity ({@link TuningData}: count, shape,
+ * class histogram, content hash), library and engine versions, device and timings.
  */
 public final class PurificationResult {
 
-    private final String method;
+    private final RunConfiguration configuration;
     private final Model model;
     private final ClassifierHead head;
-    private final ImmutableMap<String, Object> configuration;
     private final ImmutableList<EpochRecord> epochs;
-    private final int samples;
-    private final String imageShape;
+    private final TuningData data;
     private final Map<String, String> environment;
     private final Instant startedAt;
     private final Duration wallTime;
     private final ImmutableMap<String, Object> details;
     private final AccuracyCheck accuracyCheck;
 
-    PurificationResult(
-            String method,
+    PurificationResult(RunConfiguration configuration, Model model, TuningLoop.Outcome outcome) {
+        this(configuration, model, outcome.head(), outcome.history(), outcome.data(), outcome.environment(),
+                outcome.startedAt(), outcome.wallTime(), outcome.details(), outcome.check());
+    }
+
+    private PurificationResult(
+            RunConfiguration configuration,
             Model model,
             ClassifierHead head,
-            Map<String, Object> configuration,
             List<EpochRecord> epochs,
-            int samples,
-            String imageShape,
+            TuningData data,
             Map<String, String> environment,
             Instant startedAt,
             Duration wallTime,
             Map<String, Object> details,
             AccuracyCheck accuracyCheck) {
-        this.method = method;
+        this.configuration = configuration;
         this.model = model;
         this.head = head;
-        this.configuration = ImmutableMap.copyOf(configuration);
         this.epochs = ImmutableList.copyOf(epochs);
-        this.samples = samples;
-        this.imageShape = imageShape;
+        this.data = data;
         this.environment = ImmutableMap.copyOf(environment);
         this.startedAt = startedAt;
         this.wallTime = wallTime;
@@ -69,8 +69,8 @@ public final class PurificationResult {
     public PurificationResult withDetails(Map<String, Object> extra, ClassifierHead head) {
         Map<String, Object> merged = new java.util.LinkedHashMap<>(details);
         merged.putAll(extra);
-        return new PurificationResult(method, model, head, configuration, epochs, samples, imageShape,
-                environment, startedAt, wallTime, merged, accuracyCheck);
+        return new PurificationResult(configuration, model, head, epochs, data, environment, startedAt,
+                wallTime, merged, accuracyCheck);
     }
 
     /**
@@ -111,7 +111,7 @@ public final class PurificationResult {
      * @return for example {@code FST}
      */
     public String method() {
-        return method;
+        return configuration.method();
     }
 
     /**
@@ -142,11 +142,13 @@ public final class PurificationResult {
     }
 
     /**
-     * Returns every setting of the run: the method's own options and the shared ones.
+     * Returns every setting of the run, typed: the method's own options and the shared {@link
+     * TuningConfig} with its loss, optimizer and schedule. {@link RunConfiguration#asMap()} gives
+     * them by name, for reports.
      *
-     * @return an immutable ordered map
+     * @return the configuration
      */
-    public Map<String, Object> configuration() {
+    public RunConfiguration configuration() {
         return configuration;
     }
 
@@ -156,7 +158,16 @@ public final class PurificationResult {
      * @return the seed
      */
     public long seed() {
-        return (Long) configuration.get("seed");
+        return configuration.seed();
+    }
+
+    /**
+     * Returns which data the run tuned on: count, image shape, class histogram and content hash.
+     *
+     * @return the data's identity
+     */
+    public TuningData data() {
+        return data;
     }
 
     /**
@@ -174,7 +185,7 @@ public final class PurificationResult {
      * @return the size of the tuning set
      */
     public int samples() {
-        return samples;
+        return data.count();
     }
 
     /**
@@ -183,13 +194,13 @@ public final class PurificationResult {
      * @return for example {@code (3, 32, 32)}
      */
     public String imageShape() {
-        return imageShape;
+        return data.imageShape();
     }
 
     /**
-     * Returns where the run happened: {@code djl}, {@code engine}, {@code engineVersion}, {@code
-     * device}, {@code java}, {@code os}, {@code allocatorTuned} (whether glibc took the {@code
-     * allocatorTuning} settings for this run).
+     * Returns where the run happened: {@code djl}, {@code engine}, {@code
+     * engineVersion}, {@code java}, {@code os}, {@code cores}, {@code device} (the keys of the internal
+     * environment capture, then the device).
      *
      * @return an immutable ordered map
      */
@@ -236,11 +247,9 @@ public final class PurificationResult {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
-        sb.append(method)
+        sb.append(configuration.method())
                 .append(" on ")
-                .append(samples)
-                .append(" images ")
-                .append(imageShape)
+                .append(data)
                 .append(", head ")
                 .append(head)
                 .append(", ")

@@ -5,7 +5,9 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import java.util.Map;
 
 /**
- * A backdoor purification method: tunes a possibly backdoored classifier on a small clean dataset.
+ * A purifier: removes a backdoor by tuning a possibly backdoored classifier on a small clean
+ * dataset. Each implementation carries out one method, named by {@link #name()} (the class names of
+ * the implementations end in {@code Tuner}; see the glossary in {@code docs/user-guide.md}).
  *
  * <p>The only data a purifier sees is the clean tuning set; test sets and triggers exist for
  * evaluation ({@link dev.fst.eval.Evaluator}) and never reach it. Implementations are immutable and
@@ -22,7 +24,8 @@ public interface Purifier {
     String name();
 
     /**
-     * Returns every setting of this purifier by name, in a stable order.
+     * Returns every setting of this purifier by name, in a stable order. A run's result holds the
+     * same settings typed ({@link PurificationResult#configuration()}).
      *
      * @return an immutable ordered map
      */

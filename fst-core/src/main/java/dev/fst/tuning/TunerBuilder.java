@@ -28,7 +28,9 @@ public abstract class TunerBuilder<B extends TunerBuilder<B>> {
     private Long seed;
     private Augmentation augmentation;
     private Boolean channelsLast;
-    private Boolean allocatorTuning;
+    private dev.fst.optim.TuningLoss loss;
+    private dev.fst.optim.TuningOptimizer.Factory optimizer;
+    private dev.fst.optim.LearningRateSchedule schedule;
     private Double heldOutFraction;
     private Double accuracyBudget;
     private final List<TuningListener> listeners = new ArrayList<>();
@@ -204,21 +206,44 @@ public abstract class TunerBuilder<B extends TunerBuilder<B>> {
     }
 
     /**
-     * Sets whether glibc's allocator keeps freed tensor memory during a run. Default {@code
-     * false}. When on, at the start of a run the process's mmap threshold is raised to 32 MiB and
-     * its trim threshold to 1 GiB ({@code mallopt}; process-wide and permanent), so a mini-batch
-     * reuses the previous one's pages instead of faulting them in again, and at the end free
-     * memory is returned ({@code malloc_trim}). On the lab's small CNN it measured no faster than
-     * the default and used more peak memory ({@code docs/performance.md}). No effect off Linux or
-     * without glibc.
+     * Sets the loss the default step minimises, replacing the method's own default (FST keeps
+     * adding its penalty to it).
      *
-     * @param allocatorTuning the setting
+     * @param loss the loss; default {@link dev.fst.optim.TuningLoss#crossEntropy()}
      * @return this builder
-     * @throws IllegalStateException if already set
+     * @throws IllegalStateException if set before
      */
-    public B allocatorTuning(boolean allocatorTuning) {
-        requireUnset(this.allocatorTuning, "allocatorTuning");
-        this.allocatorTuning = allocatorTuning;
+    public B loss(dev.fst.optim.TuningLoss loss) {
+        requireUnset(this.loss, "loss");
+        this.loss = Objects.requireNonNull(loss, "loss must not be null");
+        return self();
+    }
+
+    /**
+     * Sets what makes each run's optimizer, replacing the method's own default.
+     *
+     * @param optimizer the factory; default {@link dev.fst.optim.TuningOptimizer#sgd()} (I-BAU:
+     *     AMSGrad)
+     * @return this builder
+     * @throws IllegalStateException if set before
+     */
+    public B optimizer(dev.fst.optim.TuningOptimizer.Factory optimizer) {
+        requireUnset(this.optimizer, "optimizer");
+        this.optimizer = Objects.requireNonNull(optimizer, "optimizer must not be null");
+        return self();
+    }
+
+    /**
+     * Sets the learning-rate schedule, replacing the method's own default.
+     *
+     * @param schedule the schedule; default {@link dev.fst.optim.LearningRateSchedule#cosine()}
+     *     (ANP, I-BAU: constant; NFT: cosine with a floor)
+     * @return this builder
+     * @throws IllegalStateException if set before
+     */
+    public B schedule(dev.fst.optim.LearningRateSchedule schedule) {
+        requireUnset(this.schedule, "schedule");
+        this.schedule = Objects.requireNonNull(schedule, "schedule must not be null");
         return self();
     }
 
@@ -260,20 +285,23 @@ public abstract class TunerBuilder<B extends TunerBuilder<B>> {
      * @return the validated, immutable options
      */
     protected TuningConfig config() {
-        return new TuningConfig(
-                epochs != null ? epochs : defaults.epochs(),
-                learningRate != null ? learningRate : defaults.learningRate(),
-                momentum != null ? momentum : defaults.momentum(),
-                weightDecay != null ? weightDecay : defaults.weightDecay(),
-                batchSize != null ? batchSize : defaults.batchSize(),
-                head != null ? head : defaults.head(),
-                device != null ? device : defaults.device(),
-                seed != null ? seed : defaults.seed(),
-                augmentation != null ? augmentation : defaults.augmentation(),
-                channelsLast != null ? channelsLast : defaults.channelsLast(),
-                allocatorTuning != null ? allocatorTuning : defaults.allocatorTuning(),
-                heldOutFraction != null ? heldOutFraction : defaults.heldOutFraction(),
-                accuracyBudget != null ? accuracyBudget : defaults.accuracyBudget(),
-                listeners);
+        return defaults.with(v -> {
+            if (epochs != null) v.epochs = epochs;
+            if (learningRate != null) v.learningRate = learningRate;
+            if (momentum != null) v.momentum = momentum;
+            if (weightDecay != null) v.weightDecay = weightDecay;
+            if (batchSize != null) v.batchSize = batchSize;
+            if (head != null) v.head = head;
+            if (device != null) v.device = device;
+            if (seed != null) v.seed = seed;
+            if (augmentation != null) v.augmentation = augmentation;
+            if (channelsLast != null) v.channelsLast = channelsLast;
+            if (heldOutFraction != null) v.heldOutFraction = heldOutFraction;
+            if (accuracyBudget != null) v.accuracyBudget = accuracyBudget;
+            if (loss != null) v.loss = loss;
+            if (optimizer != null) v.optimizer = optimizer;
+            if (schedule != null) v.schedule = schedule;
+            v.listeners = listeners;
+        });
     }
 }

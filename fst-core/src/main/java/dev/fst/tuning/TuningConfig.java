@@ -5,10 +5,14 @@ import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import dev.fst.data.Augmentation;
 import dev.fst.head.HeadSelector;
+import dev.fst.optim.LearningRateSchedule;
+import dev.fst.optim.TuningLoss;
+import dev.fst.optim.TuningOptimizer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The options every tuner shares, validated and immutable. Defaults are the FST paper's CIFAR-10
@@ -30,18 +34,25 @@ import java.util.Objects;
  *   <tr><td>channelsLast</td><td>true: mini-batches reach the model in channels-last memory
  *       order, on which libtorch's CPU kernels train the lab's networks up to 24 % faster
  *       ({@code docs/performance.md})</td><td>true / false</td></tr>
- *   <tr><td>allocatorTuning</td><td>false; true tells glibc to keep freed tensor memory for the
- *       next step (process-wide mallopt; no measured gain since the forward pass releases its
- *       intermediates, more peak memory)</td>
- *       <td>true / false</td></tr>
  *   <tr><td>heldOutFraction</td><td>0.2: a seeded, class-balanced fifth of the tuning images is
  *       held out of tuning to measure the accuracy guard ({@link AccuracyCheck}) and for methods
  *       that choose settings on clean data (ANP's pruning threshold, FST's automatic alpha)</td>
  *       <td>[0, 0.5]; 0 turns the guard off</td></tr>
  *   <tr><td>accuracyBudget</td><td>3 percentage points of held-out accuracy; a larger drop is
  *       logged at WARN and marked in the result</td><td>(0, 100]</td></tr>
- *   <tr><td>listeners</td><td>none (epochs are logged at INFO)</td><td>any</td></tr>
+ *   <tr><td>listeners</td><td>none (epochs are logged at INFO; a {@link DivergenceCheck} always
+ *       runs first)</td><td>any</td></tr>
+ *   <tr><td>loss</td><td>{@link TuningLoss#crossEntropy()}</td><td>any; FST adds its penalty to
+ *       it</td></tr>
+ *   <tr><td>optimizer</td><td>{@link TuningOptimizer#sgd()}: SGD with PyTorch's momentum
+ *       semantics and the momentum and weight decay above</td><td>any</td></tr>
+ *   <tr><td>schedule</td><td>{@link LearningRateSchedule#cosine()}</td><td>any</td></tr>
  * </table>
+ *
+ * <p>The loss, optimizer and schedule are strategies: a method whose paper uses another one
+ * supplies it in its builder's defaults (I-BAU: AMSGrad and a constant rate), and a caller may
+ * replace any of them through {@link TunerBuilder}. Every one of them is recorded, by its {@code
+ * toString}, in the run's configuration.
  */
 public final class TuningConfig {
 
@@ -55,40 +66,78 @@ public final class TuningConfig {
     private final long seed;
     private final Augmentation augmentation;
     private final boolean channelsLast;
-    private final boolean allocatorTuning;
     private final double heldOutFraction;
     private final double accuracyBudget;
     private final ImmutableList<TuningListener> listeners;
+    private final TuningLoss loss;
+    private final TuningOptimizer.Factory optimizer;
+    private final LearningRateSchedule schedule;
 
-    TuningConfig(
-            int epochs,
-            double learningRate,
-            double momentum,
-            double weightDecay,
-            int batchSize,
-            HeadSelector head,
-            Device device,
-            long seed,
-            Augmentation augmentation,
-            boolean channelsLast,
-            boolean allocatorTuning,
-            double heldOutFraction,
-            double accuracyBudget,
-            List<TuningListener> listeners) {
-        this.epochs = checkEpochs(epochs);
-        this.learningRate = checkLearningRate(learningRate);
-        this.momentum = checkMomentum(momentum);
-        this.weightDecay = checkWeightDecay(weightDecay);
-        this.batchSize = checkBatchSize(batchSize);
-        this.head = Objects.requireNonNull(head, "head must not be null");
-        this.device = device;
-        this.seed = seed;
-        this.augmentation = Objects.requireNonNull(augmentation, "augmentation must not be null");
-        this.channelsLast = channelsLast;
-        this.allocatorTuning = allocatorTuning;
-        this.heldOutFraction = checkHeldOutFraction(heldOutFraction);
-        this.accuracyBudget = checkAccuracyBudget(accuracyBudget);
-        this.listeners = ImmutableList.copyOf(listeners);
+    private TuningConfig(Values v) {
+        this.epochs = checkEpochs(v.epochs);
+        this.learningRate = checkLearningRate(v.learningRate);
+        this.momentum = checkMomentum(v.momentum);
+        this.weightDecay = checkWeightDecay(v.weightDecay);
+        this.batchSize = checkBatchSize(v.batchSize);
+        this.head = Objects.requireNonNull(v.head, "head must not be null");
+        this.device = v.device;
+        this.seed = v.seed;
+        this.augmentation = Objects.requireNonNull(v.augmentation, "augmentation must not be null");
+        this.channelsLast = v.channelsLast;
+        this.heldOutFraction = checkHeldOutFraction(v.heldOutFraction);
+        this.accuracyBudget = checkAccuracyBudget(v.accuracyBudget);
+        this.listeners = ImmutableList.copyOf(v.listeners);
+        this.loss = Objects.requireNonNull(v.loss, "loss must not be null");
+        this.optimizer = Objects.requireNonNull(v.optimizer, "optimizer must not be null");
+        this.schedule = Objects.requireNonNull(v.schedule, "schedule must not be null");
+    }
+
+    /** The options as mutable values, to make a changed copy; validated by the constructor. */
+    static final class Values {
+        int epochs;
+        double learningRate;
+        double momentum;
+        double weightDecay;
+        int batchSize;
+        HeadSelector head;
+        Device device;
+        long seed;
+        Augmentation augmentation;
+        boolean channelsLast;
+        double heldOutFraction;
+        double accuracyBudget;
+        List<TuningListener> listeners;
+        TuningLoss loss;
+        TuningOptimizer.Factory optimizer;
+        LearningRateSchedule schedule;
+    }
+
+    private Values values() {
+        Values v = new Values();
+        v.epochs = epochs;
+        v.learningRate = learningRate;
+        v.momentum = momentum;
+        v.weightDecay = weightDecay;
+        v.batchSize = batchSize;
+        v.head = head;
+        v.device = device;
+        v.seed = seed;
+        v.augmentation = augmentation;
+        v.channelsLast = channelsLast;
+        v.heldOutFraction = heldOutFraction;
+        v.accuracyBudget = accuracyBudget;
+        v.listeners = listeners;
+        v.loss = loss;
+        v.optimizer = optimizer;
+        v.schedule = schedule;
+        return v;
+    }
+
+    /** Returns a copy with the changes {@code change} makes to the values, validated. */
+    TuningConfig with(Consumer<Values> change) {
+        Values v = values();
+        change.accept(v);
+        return new TuningConfig(v);
     }
 
     /**
@@ -97,9 +146,23 @@ public final class TuningConfig {
      * @return the defaults
      */
     public static TuningConfig paperDefaults() {
-        return new TuningConfig(
-                10, 0.01, 0.9, 0, 128, HeadSelector.auto(), null, 0L, Augmentation.cropAndFlip(),
-                true, false, DEFAULT_HELD_OUT_FRACTION, DEFAULT_ACCURACY_BUDGET, List.of());
+        Values v = new Values();
+        v.epochs = 10;
+        v.learningRate = 0.01;
+        v.momentum = 0.9;
+        v.weightDecay = 0;
+        v.batchSize = 128;
+        v.head = HeadSelector.auto();
+        v.seed = 0L;
+        v.augmentation = Augmentation.cropAndFlip();
+        v.channelsLast = true;
+        v.heldOutFraction = DEFAULT_HELD_OUT_FRACTION;
+        v.accuracyBudget = DEFAULT_ACCURACY_BUDGET;
+        v.listeners = List.of();
+        v.loss = TuningLoss.crossEntropy();
+        v.optimizer = TuningOptimizer.sgd();
+        v.schedule = LearningRateSchedule.cosine();
+        return new TuningConfig(v);
     }
 
     /**
@@ -109,9 +172,7 @@ public final class TuningConfig {
      * @return the copy
      */
     public TuningConfig withEpochs(int epochs) {
-        return new TuningConfig(
-                epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed,
-                augmentation, channelsLast, allocatorTuning, heldOutFraction, accuracyBudget, listeners);
+        return with(v -> v.epochs = epochs);
     }
 
     /**
@@ -121,9 +182,7 @@ public final class TuningConfig {
      * @return the copy
      */
     public TuningConfig withLearningRate(double learningRate) {
-        return new TuningConfig(
-                epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed,
-                augmentation, channelsLast, allocatorTuning, heldOutFraction, accuracyBudget, listeners);
+        return with(v -> v.learningRate = learningRate);
     }
 
     /**
@@ -133,9 +192,7 @@ public final class TuningConfig {
      * @return the copy
      */
     public TuningConfig withBatchSize(int batchSize) {
-        return new TuningConfig(
-                epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed,
-                augmentation, channelsLast, allocatorTuning, heldOutFraction, accuracyBudget, listeners);
+        return with(v -> v.batchSize = batchSize);
     }
 
     /**
@@ -145,9 +202,7 @@ public final class TuningConfig {
      * @return the copy
      */
     public TuningConfig withMomentum(double momentum) {
-        return new TuningConfig(
-                epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed,
-                augmentation, channelsLast, allocatorTuning, heldOutFraction, accuracyBudget, listeners);
+        return with(v -> v.momentum = momentum);
     }
 
     /**
@@ -157,9 +212,7 @@ public final class TuningConfig {
      * @return the copy
      */
     public TuningConfig withWeightDecay(double weightDecay) {
-        return new TuningConfig(
-                epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed, augmentation, channelsLast,
-                allocatorTuning, heldOutFraction, accuracyBudget, listeners);
+        return with(v -> v.weightDecay = weightDecay);
     }
 
     /**
@@ -169,9 +222,37 @@ public final class TuningConfig {
      * @return the copy
      */
     public TuningConfig withHeldOutFraction(double heldOutFraction) {
-        return new TuningConfig(
-                epochs, learningRate, momentum, weightDecay, batchSize, head, device, seed, augmentation, channelsLast,
-                allocatorTuning, heldOutFraction, accuracyBudget, listeners);
+        return with(v -> v.heldOutFraction = heldOutFraction);
+    }
+
+    /**
+     * Returns a copy with another loss, for a method whose loss is not plain cross-entropy.
+     *
+     * @param loss the loss
+     * @return the copy
+     */
+    public TuningConfig withLoss(TuningLoss loss) {
+        return with(v -> v.loss = loss);
+    }
+
+    /**
+     * Returns a copy with another optimizer, for a method whose paper uses another update rule.
+     *
+     * @param optimizer makes each run's optimizer
+     * @return the copy
+     */
+    public TuningConfig withOptimizer(TuningOptimizer.Factory optimizer) {
+        return with(v -> v.optimizer = optimizer);
+    }
+
+    /**
+     * Returns a copy with another learning-rate schedule.
+     *
+     * @param schedule the schedule
+     * @return the copy
+     */
+    public TuningConfig withSchedule(LearningRateSchedule schedule) {
+        return with(v -> v.schedule = schedule);
     }
 
     /** The default share of the tuning images held out for the accuracy guard. */
@@ -322,15 +403,6 @@ public final class TuningConfig {
     }
 
     /**
-     * Returns whether glibc's allocator is told to keep freed tensor memory during a run.
-     *
-     * @return the setting, default {@code false}
-     */
-    public boolean allocatorTuning() {
-        return allocatorTuning;
-    }
-
-    /**
      * Returns the share of the tuning images held out of tuning for the accuracy guard.
      *
      * @return a fraction in {@code [0, 0.5]}; 0 means no guard
@@ -346,6 +418,33 @@ public final class TuningConfig {
      */
     public double accuracyBudget() {
         return accuracyBudget;
+    }
+
+    /**
+     * Returns the loss the default step minimises.
+     *
+     * @return the loss, default {@link TuningLoss#crossEntropy()}
+     */
+    public TuningLoss loss() {
+        return loss;
+    }
+
+    /**
+     * Returns what makes each run's optimizer.
+     *
+     * @return the factory, default {@link TuningOptimizer#sgd()}
+     */
+    public TuningOptimizer.Factory optimizer() {
+        return optimizer;
+    }
+
+    /**
+     * Returns the learning-rate schedule.
+     *
+     * @return the schedule, default {@link LearningRateSchedule#cosine()}
+     */
+    public LearningRateSchedule schedule() {
+        return schedule;
     }
 
     /**
@@ -366,7 +465,7 @@ public final class TuningConfig {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("epochs", epochs);
         map.put("learningRate", learningRate);
-        map.put("schedule", "cosine per epoch");
+        map.put("schedule", schedule.toString());
         map.put("momentum", momentum);
         map.put("weightDecay", weightDecay);
         map.put("batchSize", batchSize);
@@ -375,9 +474,10 @@ public final class TuningConfig {
         map.put("seed", seed);
         map.put("augmentation", augmentation.toString());
         map.put("channelsLast", channelsLast);
-        map.put("allocatorTuning", allocatorTuning);
         map.put("heldOutFraction", heldOutFraction);
         map.put("accuracyBudget", accuracyBudget);
+        map.put("loss", loss.toString());
+        map.put("optimizer", optimizer.toString());
         return map;
     }
 

@@ -10,11 +10,13 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import com.google.common.collect.ImmutableList;
 import dev.fst.data.Augmentation;
-import dev.fst.data.BatchStaging;
-import dev.fst.data.ImageSet;
 import dev.fst.eval.Rate;
 import dev.fst.head.ClassifierHead;
-import dev.fst.optim.TorchSgd;
+import dev.fst.internal.BatchStaging;
+import dev.fst.internal.ImageSet;
+import dev.fst.internal.ReleasingForward;
+import dev.fst.optim.TuningLoss;
+import dev.fst.optim.TuningOptimizer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +24,8 @@ import java.util.Random;
 
 /**
  * One tuning run as a {@link TuningMethod} sees it: the model, its head, its trainable parameters,
- * a manager for arrays that live as long as the run, and the run's seeded random source.
+ * a manager for arrays that live as long as the run, the run's seeded random source, and the
+ * run's strategies (loss, optimizer, the current epoch's learning rate).
  */
 public final class TuningContext {
 
@@ -35,7 +38,9 @@ public final class TuningContext {
     private final ParameterStore store;
     private final BatchStaging staging;
     private final Map<String, Object> details = new LinkedHashMap<>();
-    private TorchSgd optimizer;
+    private TuningOptimizer optimizer;
+    private TuningLoss loss;
+    private double learningRate;
     private ImageSet heldOut;
     private ImageSet training;
     private int[] trainingOrder = new int[0];
@@ -142,8 +147,22 @@ public final class TuningContext {
         this.epoch = epoch;
     }
 
-    void setOptimizer(TorchSgd optimizer) {
-        this.optimizer = optimizer;
+    void bindStrategies() {
+        this.loss = config.loss().forRun(this);
+        this.optimizer = config.optimizer().create(config, manager);
+    }
+
+    void setLearningRate(double learningRate) {
+        this.learningRate = learningRate;
+    }
+
+    /**
+     * Returns the learning rate of the current epoch, from the configured schedule.
+     *
+     * @return the rate; 0 before the first epoch
+     */
+    public double learningRate() {
+        return learningRate;
     }
 
     void setTrainingData(ImageSet images, int[] order) {
@@ -223,7 +242,20 @@ public final class TuningContext {
      * @return a scalar
      */
     public NDArray crossEntropy(NDArray logits, NDArray labels) {
-        return TuningLoop.crossEntropy(logits, labels, head.numClasses());
+        return TuningLoss.crossEntropy(logits, labels);
+    }
+
+    /**
+     * Returns the run's loss ({@link TuningConfig#loss()}, bound to this run) of a mini-batch:
+     * cross-entropy by default, with FST's penalty for FST.
+     *
+     * @param logits shape (batch, classes)
+     * @param labels shape (batch), integer classes
+     * @param batch the mini-batch's manager
+     * @return a scalar
+     */
+    public NDArray loss(NDArray logits, NDArray labels, NDManager batch) {
+        return loss.evaluate(logits, labels, batch);
     }
 
     /**
@@ -237,18 +269,19 @@ public final class TuningContext {
     }
 
     /**
-     * Returns the run's optimizer: PyTorch-semantics SGD with the configured momentum and weight
-     * decay. Methods may also use it for arrays of their own with {@link TorchSgd#update}.
+     * Returns the run's optimizer, made by {@link TuningConfig#optimizer()} (by default
+     * PyTorch-semantics SGD with the configured momentum and weight decay). The loop steps it
+     * after every {@link TuningMethod#gradients}; methods do not call it themselves.
      *
      * @return the optimizer
      */
-    public TorchSgd optimizer() {
+    TuningOptimizer optimizer() {
         return optimizer;
     }
 
     /**
      * Returns the model's current accuracy, in inference mode, on the tuning images the loop set
-     * aside for this method (see {@link TuningMethod#heldOutFraction()}); they are never trained on.
+     * aside for this method (see {@link TuningConfig#heldOutFraction()}); they are never trained on.
      *
      * @return the accuracy
      * @throws IllegalStateException if the method set no images aside

@@ -11,21 +11,22 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SymbolBlock;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.util.Pair;
 import com.google.common.base.Stopwatch;
+import com.google.common.collect.ImmutableList;
+import com.google.common.primitives.Ints;
 import dev.fst.data.Augmentation;
-import dev.fst.data.BatchStaging;
-import dev.fst.data.ImageSet;
 import dev.fst.eval.Rate;
 import dev.fst.internal.Environment;
 import dev.fst.internal.Messages;
 import dev.fst.head.ClassifierHead;
+import dev.fst.internal.BatchStaging;
+import dev.fst.internal.ImageSet;
 import dev.fst.internal.ModelSnapshot;
-import dev.fst.optim.CosineSchedule;
 import dev.fst.optim.TorchSgd;
+import dev.fst.optim.TuningOptimizer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,20 +42,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The tuning loop shared by every method: validation, snapshot, mini-batch SGD with a method's
- * hooks, restore on failure, and the result.
+ * The tuning loop shared by every method: validation, snapshot, mini-batch steps with a method's
+ * hooks and the configured strategies, restore on failure. Not API: purifiers reach it through
+ * {@link AbstractPurifier}, training through {@link ModelTraining}.
  *
- * <p>Per epoch {@code e} (0-based) of {@code E}: the tuning images are shuffled with the run's
- * seeded random source and augmented; for each mini-batch the model runs in training mode
- * (BatchNorm uses and updates batch statistics), the loss is {@code mean cross-entropy +
- * method.penalty}, gradients are recorded, {@link TorchSgd} (PyTorch momentum semantics) updates
- * the method's trainable parameters at rate {@code lr * (1 + cos(pi * e / E)) / 2}, and the
- * method's {@code afterStep} runs. Every array of a mini-batch lives in its own {@link NDManager},
- * closed after the step, so native memory stays flat across epochs.
+ * <p>Per epoch {@code e} of {@code E}: the rate comes from the configured schedule; the tuning
+ * images are shuffled with the run's seeded random source and augmented; for each mini-batch the
+ * method computes the gradients (by default: the model in training mode, so BatchNorm uses and
+ * updates batch statistics, and the configured loss), the configured optimizer applies them, and
+ * the method's {@code afterStep} runs. Every array of a mini-batch lives in its own {@link
+ * NDManager}, closed after the step, so native memory stays flat across epochs. The call order is
+ * the contract documented on {@link TuningMethod} and {@link TuningListener}.
  *
  * <p>Runs are serialised JVM-wide: DJL's PyTorch engine records gradients for one thread at a time.
  */
-public final class TuningLoop {
+final class TuningLoop {
 
     private static final Logger logger = LoggerFactory.getLogger(TuningLoop.class);
     private static final Object LOCK = new Object();
@@ -62,26 +64,46 @@ public final class TuningLoop {
 
     private TuningLoop() {}
 
+    /** What a successful run did, before it becomes a purification or a training result. */
+    record Outcome(
+            ClassifierHead head,
+            List<EpochRecord> history,
+            TuningData data,
+            Map<String, String> environment,
+            Instant startedAt,
+            Duration wallTime,
+            Map<String, Object> details,
+            AccuracyCheck check) {}
+
     /**
      * Runs one purification.
      *
-     * @param method the method's name, for messages and the result
-     * @param configuration every setting of the purifier, recorded in the result
+     * @param configuration the run's settings, recorded in the result
      * @param model the model to tune in place
      * @param data the clean tuning images
-     * @param config the shared options
      * @param hooks what the method adds to the loop; a new instance per run
      * @return the result
      * @throws IllegalArgumentException if the model or data cannot be tuned; nothing changed
      * @throws PurificationException if tuning failed; the model was restored
      */
-    public static PurificationResult run(
-            String method,
-            Map<String, Object> configuration,
-            Model model,
-            RandomAccessDataset data,
-            TuningConfig config,
-            TuningMethod hooks) {
+    static PurificationResult purify(
+            RunConfiguration configuration, Model model, RandomAccessDataset data, TuningMethod hooks) {
+        Outcome outcome = run(configuration.method(), configuration.shared(), model, data, hooks);
+        if (!outcome.check().withinBudget()) {
+            logger.warn("{} lost more held-out accuracy than the budget allows: {}",
+                    configuration.method(), outcome.check());
+        }
+        return new PurificationResult(configuration, model, outcome);
+    }
+
+    /**
+     * Runs the loop with the given hooks and returns what it did.
+     *
+     * @throws IllegalArgumentException if the model or data cannot be tuned; nothing changed
+     * @throws PurificationException if tuning failed; the model was restored
+     */
+    static Outcome run(
+            String method, TuningConfig config, Model model, RandomAccessDataset data, TuningMethod hooks) {
         if (model == null) {
             throw new IllegalArgumentException("model must not be null");
         }
@@ -89,52 +111,59 @@ public final class TuningLoop {
             throw new IllegalArgumentException("data must not be null");
         }
         synchronized (LOCK) {
-            return new TuningLoop.Run(method, configuration, model, data, config, hooks).execute();
+            return new TuningLoop.Run(method, model, data, config, hooks).execute();
         }
     }
 
-    private static final class Run {
+    private static final class Run implements TuningView {
         private final String method;
-        private final Map<String, Object> configuration;
         private final Model model;
         private final RandomAccessDataset data;
         private final TuningConfig config;
         private final TuningMethod hooks;
+        private final List<TuningListener> listeners;
+        private ClassifierHead head;
+        private TuningData tuningData;
+        private List<Parameter> trainable = List.of();
+        private final List<EpochRecord> history = new ArrayList<>();
         private int epoch;
         private int batch;
+        private int batches;
+        private double batchLoss = Double.NaN;
+        private double learningRate;
         private AccuracyCheck check;
         private final Map<String, Object> details = new LinkedHashMap<>();
 
-        Run(
-                String method,
-                Map<String, Object> configuration,
-                Model model,
-                RandomAccessDataset data,
-                TuningConfig config,
-                TuningMethod hooks) {
+        Run(String method, Model model, RandomAccessDataset data, TuningConfig config, TuningMethod hooks) {
             this.method = method;
-            this.configuration = configuration;
             this.model = model;
             this.data = data;
             this.config = config;
             this.hooks = hooks;
+            List<TuningListener> all = new ArrayList<>();
+            all.add(new DivergenceCheck());
+            all.addAll(config.listeners());
+            this.listeners = all;
         }
 
-        PurificationResult execute() {
+        Outcome execute() {
             Instant startedAt = Instant.now();
             Stopwatch wall = Stopwatch.createStarted();
             Block block = model.getBlock();
             checkModel(block);
             NDManager modelManager = model.getNDManager();
             ImageSet images = ImageSet.read(data, modelManager);
-            ClassifierHead head = config.head().select(block);
+            head = config.head().select(block);
             checkLabels(images, head);
+            tuningData = new TuningData(images.size(), images.imageShape().toString(),
+                    Ints.asList(images.classHistogram(head.numClasses())), images.contentHash());
             List<Parameter> parameters = trainableParameters(block);
             Device device = checkDevice(parameters);
             probe(block, images, head);
             hooks.validate(block, head);
+            boolean needsHeldOut = hooks.needsHeldOut();
             int[][] split = splitHeldOut(images);
-            if (split[1].length == 0 && hooks.needsHeldOut()) {
+            if (split[1].length == 0 && needsHeldOut) {
                 throw new IllegalArgumentException(
                         method + " chooses its settings on the held-out share of the tuning images, but"
                                 + " none is held out (heldOutFraction " + config.heldOutFraction()
@@ -147,33 +176,17 @@ public final class TuningLoop {
                 gradientFlags.put(array, array.hasGradient());
             }
             ModelSnapshot snapshot = ModelSnapshot.take(model);
-            boolean allocatorTuned = config.allocatorTuning() && NativeAllocator.keepFreedMemory();
             NDManager runManager = modelManager.newSubManager();
             try {
-                List<EpochRecord> history =
-                        tune(images, split, head, parameters, runManager, gradientFlags.keySet());
+                tune(images, split, parameters, runManager, gradientFlags.keySet());
                 restoreGradientFlags(gradientFlags);
-                if (!check.withinBudget()) {
-                    logger.warn("{} lost more held-out accuracy than the budget allows: {}", method, check);
+                Outcome outcome = new Outcome(head, ImmutableList.copyOf(history), tuningData,
+                        environment(device), startedAt,
+                        Duration.ofNanos(wall.elapsed(TimeUnit.NANOSECONDS)), details, check);
+                for (TuningListener listener : listeners) {
+                    listener.onTuningEnd(this);
                 }
-                PurificationResult result =
-                        new PurificationResult(
-                                method,
-                                model,
-                                head,
-                                configuration,
-                                history,
-                                images.size(),
-                                images.imageShape().toString(),
-                                environment(device, allocatorTuned),
-                                startedAt,
-                                Duration.ofNanos(wall.elapsed(TimeUnit.NANOSECONDS)),
-                                details,
-                                check);
-                for (TuningListener listener : config.listeners()) {
-                    listener.onTuningEnd(result);
-                }
-                return result;
+                return outcome;
             } catch (RuntimeException | Error e) {
                 restoreGradientFlags(gradientFlags);
                 snapshot.restore();
@@ -181,16 +194,12 @@ public final class TuningLoop {
             } finally {
                 runManager.close();
                 snapshot.close();
-                if (allocatorTuned) {
-                    NativeAllocator.releaseFreedMemory();
-                }
             }
         }
 
-        private List<EpochRecord> tune(
+        private void tune(
                 ImageSet images,
                 int[][] split,
-                ClassifierHead head,
                 List<Parameter> parameters,
                 NDManager runManager,
                 Set<NDArray> allArrays) {
@@ -199,7 +208,6 @@ public final class TuningLoop {
             Random random = new Random(config.seed());
             TuningContext context =
                     new TuningContext(model, head, parameters, runManager, random, config);
-            context.setOptimizer(new TorchSgd(config.momentum(), config.weightDecay(), runManager));
             int[] order = split[0];
             context.setTrainingData(images, order);
             Rate heldOutBefore = new Rate(0, 0);
@@ -207,8 +215,9 @@ public final class TuningLoop {
                 context.setHeldOut(images, split[1]);
                 heldOutBefore = context.heldOutAccuracy();
             }
+            context.bindStrategies();
             hooks.prepare(context);
-            List<Parameter> trainable = hooks.trainableParameters(context);
+            trainable = ImmutableList.copyOf(hooks.trainableParameters(context));
             Set<NDArray> trainableArrays = Collections.newSetFromMap(new IdentityHashMap<>());
             trainable.forEach(p -> trainableArrays.add(p.getArray()));
             for (NDArray array : allArrays) {
@@ -220,18 +229,19 @@ public final class TuningLoop {
                     TorchSgd.clearGradient(array);
                 }
             }
-            CosineSchedule schedule = new CosineSchedule(config.learningRate(), config.epochs());
+            TuningOptimizer optimizer = context.optimizer();
             int n = order.length;
-            int batches = (n + config.batchSize() - 1) / config.batchSize();
-            for (TuningListener listener : config.listeners()) {
-                listener.onTuningStart(method, config.epochs(), batches);
+            batches = (n + config.batchSize() - 1) / config.batchSize();
+            for (TuningListener listener : listeners) {
+                listener.onTuningStart(this);
             }
-            List<EpochRecord> history = new ArrayList<>();
             for (epoch = 1; epoch <= config.epochs(); epoch++) {
                 context.setEpoch(epoch);
                 Stopwatch clock = Stopwatch.createStarted();
-                double lr = hooks.learningRate(context, schedule.rate(epoch - 1));
+                learningRate = config.schedule().rate(config.learningRate(), epoch, config.epochs());
+                context.setLearningRate(learningRate);
                 shuffle(order, random);
+                hooks.startEpoch(context);
                 double lossSum = 0;
                 long correct = 0;
                 for (batch = 1; batch <= batches; batch++) {
@@ -244,42 +254,115 @@ public final class TuningLoop {
                         NDList xy = images.batch(
                                 scope, order, from, to, config.augmentation(), random, context.staging());
                         MiniBatch miniBatch = new MiniBatch(scope, xy.get(0), xy.get(1), epoch, batch);
-                        StepLoss step = hooks.gradients(context, miniBatch);
-                        double value = step.loss().getFloat();
-                        if (!Double.isFinite(value)) {
-                            throw new NonFiniteLoss(value);
-                        }
-                        hooks.update(context, trainable, lr);
+                        StepResult step = hooks.gradients(context, miniBatch);
+                        batchLoss = step.loss().getFloat();
+                        apply(optimizer, step);
                         hooks.afterStep(context);
-                        lossSum += value;
+                        lossSum += batchLoss;
                         correct += countCorrect(step.logits(), xy.get(1));
-                        for (TuningListener listener : config.listeners()) {
-                            listener.onBatchEnd(epoch, batch, value);
+                        for (TuningListener listener : listeners) {
+                            listener.onBatchEnd(this);
                         }
                     }
                 }
                 batch = 0;
-                checkFinite(trainable);
                 EpochRecord record =
                         new EpochRecord(
                                 epoch,
-                                lr,
+                                learningRate,
                                 lossSum / batches,
                                 (double) correct / n,
                                 Duration.ofNanos(clock.elapsed(TimeUnit.NANOSECONDS)));
                 history.add(record);
                 logger.info("{} {}", method, record);
-                for (TuningListener listener : config.listeners()) {
-                    listener.onEpochEnd(record);
+                for (TuningListener listener : listeners) {
+                    listener.onEpochEnd(this, record);
                 }
             }
             epoch = config.epochs();
             hooks.finish(context);
-            checkFinite(context.parameters());
+            DivergenceCheck.checkParameters(context.parameters());
             check = new AccuracyCheck(heldOutBefore,
                     split[1].length > 0 ? context.heldOutAccuracy() : new Rate(0, 0), config.accuracyBudget());
             details.putAll(context.details());
-            return history;
+        }
+
+        /** The optimizer's step: the recorded gradients, or the ones the method gave. */
+        private void apply(TuningOptimizer optimizer, StepResult step) {
+            if (step.gradients() == null) {
+                optimizer.step(trainable, learningRate);
+                return;
+            }
+            step.gradients().forEach((parameter, gradient) ->
+                    optimizer.update(parameter.getId(), parameter.getArray(), gradient, learningRate));
+            for (Parameter parameter : trainable) {
+                TorchSgd.clearGradient(parameter.getArray());
+            }
+        }
+
+        @Override
+        public String method() {
+            return method;
+        }
+
+        @Override
+        public TuningConfig config() {
+            return config;
+        }
+
+        @Override
+        public Model model() {
+            return model;
+        }
+
+        @Override
+        public ClassifierHead head() {
+            return head;
+        }
+
+        @Override
+        public List<Parameter> trainableParameters() {
+            return trainable;
+        }
+
+        @Override
+        public TuningData data() {
+            return tuningData;
+        }
+
+        @Override
+        public int epoch() {
+            return epoch;
+        }
+
+        @Override
+        public int epochs() {
+            return config.epochs();
+        }
+
+        @Override
+        public int batch() {
+            return batch;
+        }
+
+        @Override
+        public int batchesPerEpoch() {
+            return batches;
+        }
+
+        @Override
+        public double batchLoss() {
+            return batchLoss;
+        }
+
+        @Override
+        public double learningRate() {
+            return learningRate;
+        }
+
+        @Override
+        public List<EpochRecord> history() {
+            return ImmutableList.copyOf(history);
         }
 
         /**
@@ -457,7 +540,7 @@ public final class TuningLoop {
                                             + batch;
             String why;
             Throwable cause = e;
-            if (e instanceof NonFiniteLoss) {
+            if (e instanceof DivergenceCheck.Diverged) {
                 why = e.getMessage();
                 cause = null;
             } else if (e instanceof CancellationSignal) {
@@ -482,34 +565,15 @@ public final class TuningLoop {
             }
         }
 
-        private Map<String, String> environment(Device device, boolean allocatorTuned) {
+        private Map<String, String> environment(Device device) {
             Map<String, String> env = new LinkedHashMap<>(Environment.capture(model.getNDManager().getEngine()));
             env.put("device", device.toString());
-            env.put("allocatorTuned", Boolean.toString(allocatorTuned));
             return env;
         }
     }
 
-    /** Mean softmax cross-entropy over the batch, as PyTorch's {@code F.cross_entropy}. */
-    static NDArray crossEntropy(NDArray logits, NDArray labels, int classes) {
-        NDArray logProbabilities = logits.logSoftmax(1);
-        NDArray oneHot = labels.oneHot(classes).toType(logProbabilities.getDataType(), false);
-        return logProbabilities.mul(oneHot).sum().neg().div(logits.getShape().get(0));
-    }
-
     private static long countCorrect(NDArray logits, NDArray labels) {
         return logits.argMax(1).toType(DataType.INT64, false).eq(labels).countNonzero().getLong();
-    }
-
-    private static void checkFinite(List<Parameter> parameters) {
-        for (Parameter parameter : parameters) {
-            try (NDArray sum = parameter.getArray().sum()) {
-                if (!Float.isFinite(sum.getFloat())) {
-                    throw new IllegalStateException(
-                            "parameter " + parameter.getName() + " holds NaN or infinite values");
-                }
-            }
-        }
     }
 
     private static void shuffle(int[] order, Random random) {
@@ -518,15 +582,6 @@ public final class TuningLoop {
             int t = order[i];
             order[i] = order[j];
             order[j] = t;
-        }
-    }
-
-    /** The loss of a batch was NaN or infinite. */
-    private static final class NonFiniteLoss extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        NonFiniteLoss(double value) {
-            super("the loss is " + value);
         }
     }
 

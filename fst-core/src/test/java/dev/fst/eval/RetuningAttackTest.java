@@ -24,8 +24,7 @@ import dev.fst.testing.SyntheticImages;
 import dev.fst.testing.TestModels;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningConfig;
-import dev.fst.tuning.TuningLoop;
-import dev.fst.tuning.TuningMethod;
+import dev.fst.tuning.ModelTraining;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -111,8 +110,7 @@ class RetuningAttackTest {
         try (Model model = TestModels.cnn(4, 12, 21); NDManager m = NDManager.newBaseManager("PyTorch")) {
             TuningConfig training = new Training().epochs(6).learningRate(0.05).batchSize(32)
                     .augmentation(Augmentation.none()).seed(3).build();
-            TuningLoop.run("clean training", Map.of(), model,
-                    SyntheticImages.generate(400, 4, 12, 1).dataset(m), training, new TuningMethod() {});
+            ModelTraining.train(model, SyntheticImages.generate(400, 4, 12, 1).dataset(m), training);
             RandomAccessDataset clean = SyntheticImages.generate(200, 4, 12, 99).dataset(m);
             RandomAccessDataset triggeredTest = SyntheticImages.generate(200, 4, 12, 99).triggered().dataset(m);
             Rate accuracy = Evaluator.accuracy(model, clean);
@@ -272,7 +270,7 @@ class RetuningAttackTest {
     /** Plain training: the shared options with nothing added. */
     private static final class Training extends TunerBuilder<Training> {
         Training() {
-            super(TuningConfig.paperDefaults());
+            super(TuningConfig.paperDefaults().withHeldOutFraction(0));
         }
 
         @Override

@@ -70,11 +70,11 @@ class TorchSgdTest {
 
     @Test
     void cosine_matchesPyTorchCosineAnnealingPerEpoch() {
-        CosineSchedule schedule = new CosineSchedule(0.05, 4);
-        assertEquals(0.05, schedule.rate(0), 1e-15);
-        assertEquals(0.04267766952966369, schedule.rate(1), 1e-12);
-        assertEquals(0.025, schedule.rate(2), 1e-12);
-        assertEquals(0.007322330470336313, schedule.rate(3), 1e-12);
-        assertThrows(IndexOutOfBoundsException.class, () -> schedule.rate(4));
+        LearningRateSchedule schedule = LearningRateSchedule.cosine();
+        assertEquals(0.05, schedule.rate(0.05, 1, 4), 1e-15);
+        assertEquals(0.04267766952966369, schedule.rate(0.05, 2, 4), 1e-12);
+        assertEquals(0.025, schedule.rate(0.05, 3, 4), 1e-12);
+        assertEquals(0.007322330470336313, schedule.rate(0.05, 4, 4), 1e-12);
+        assertThrows(IndexOutOfBoundsException.class, () -> schedule.rate(0.05, 5, 4));
     }
 }

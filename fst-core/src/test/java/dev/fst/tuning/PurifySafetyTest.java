@@ -77,7 +77,7 @@ class PurifySafetyTest {
                     FeatureShiftTuner.builder().epochs(3).batchSize(16)
                             .listener(new TuningListener() {
                                 @Override
-                                public void onEpochEnd(EpochRecord record) {
+                                public void onEpochEnd(TuningView run, EpochRecord record) {
                                     if (record.epoch() == 2) {
                                         throw boom;
                                     }
@@ -100,8 +100,8 @@ class PurifySafetyTest {
                     FeatureShiftTuner.builder().epochs(3).batchSize(16)
                             .listener(new TuningListener() {
                                 @Override
-                                public void onBatchEnd(int epoch, int batch, double loss) {
-                                    if (epoch == 2 && batch == 2) {
+                                public void onBatchEnd(TuningView run) {
+                                    if (run.epoch() == 2 && run.batch() == 2) {
                                         Thread.currentThread().interrupt();
                                     }
                                 }

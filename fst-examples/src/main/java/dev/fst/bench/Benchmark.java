@@ -3,7 +3,7 @@ package dev.fst.bench;
 import ai.djl.engine.Engine;
 import com.google.common.base.Stopwatch;
 import dev.fst.lab.BackdoorLab;
-import dev.fst.lab.Defenses;
+import dev.fst.lab.LabMethods;
 import dev.fst.lab.LabOptions;
 import dev.fst.lab.OptionParsing;
 import picocli.CommandLine.Command;
@@ -25,7 +25,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a grid of attacks x poisoning rates x defenses through the backdoor lab and writes the
+ * Runs a grid of attacks x poisoning rates x methods through the backdoor lab and writes the
  * results (see {@link ResultFiles}). Backdoored models come from the lab's model store when they were
  * trained before; finished cells are read back from {@code results.csv} and skipped, so an
  * interrupted grid resumes where it stopped ({@code --fresh} starts over). After every attack and
@@ -73,13 +73,13 @@ public final class Benchmark {
      * @param models the architectures' lab names, each a grid of its own
      * @param attacks the attacks' lab names
      * @param rates the poisoning rates
-     * @param methods the defenses (paper names)
+     * @param methods the methods (paper names)
      * @param out the results folder
      * @param fresh whether earlier results are discarded
      * @param labArgs the lab's options, tier defaults first, without the model, as given (for the
      *     record of the command)
      * @param settings the same options parsed once; every cell is a copy with its model, attack,
-     *     rate and defenses set
+     *     rate and methods set
      */
     public record Options(String tier, List<String> models, List<String> attacks, List<Double> rates, List<String> methods, Path out,
             boolean fresh, List<String> labArgs, LabOptions.Settings settings) {
@@ -122,7 +122,7 @@ public final class Benchmark {
             }
             List<Double> rates = a.rates == null ? List.of(0.05, 0.01, 0.005)
                     : Arrays.stream(a.rates.split(",")).map(Benchmark::rate).toList();
-            List<String> methods = a.methods == null ? Defenses.NAMES : Defenses.parse(a.methods);
+            List<String> methods = a.methods == null ? LabMethods.NAMES : LabMethods.parse(a.methods);
             Path out = a.out != null ? a.out : Path.of("bench-results", tier);
             boolean fresh = a.fresh;
             for (String flag : a.lab) {
@@ -172,7 +172,7 @@ public final class Benchmark {
     }
 
     /** The grid's own options; every other option goes to the lab ({@link LabOptions}). */
-    @Command(mixinStandardHelpOptions = true, name = "bench", sortOptions = false, description = "The benchmark grid: every defense on every attack and"
+    @Command(mixinStandardHelpOptions = true, name = "bench", sortOptions = false, description = "The benchmark grid: every method on every attack and"
             + " rate; other options go to the lab (fst lab --help).", footer = {"", "Examples:",
                 "  fst bench --tier quick", "  fst bench --tier quick --attacks badnet --rates 0.01 --methods FT,FST",
                 "  fst bench --tier paper --data cifar10:DIR --device gpu"})
@@ -185,7 +185,7 @@ public final class Benchmark {
         String attacks;
         @Option(names = "--rates", paramLabel = "LIST", description = "poisoning rates (default 0.05,0.01,0.005)")
         String rates;
-        @Option(names = "--methods", paramLabel = "LIST|all", description = "defenses (default all)")
+        @Option(names = "--methods", paramLabel = "LIST|all", description = "methods (default all)")
         String methods;
         @Option(names = "--out", paramLabel = "DIR", description = "results folder (default bench-results/TIER)")
         Path out;
@@ -315,15 +315,15 @@ public final class Benchmark {
                 }
                 BackdoorLab.Report report = BackdoorLab.run(lab, new PrintStream(OutputStream.nullOutputStream()), data);
                 for (BackdoorLab.Row row : report.rows()) {
-                    String defense = row.defense().startsWith("none") ? "none" : row.defense();
+                    String method = row.method().startsWith("none") ? "none" : row.method();
                     boolean failed = row.failed();
-                    CellResult cell = new CellResult(attack, rate, defense, lab.seed(),
+                    CellResult cell = new CellResult(attack, rate, method, lab.seed(),
                             failed ? 0 : row.cleanAccuracy().hits(), failed ? 0 : row.cleanAccuracy().total(),
                             failed ? 0 : row.attackSuccessRate().hits(), failed ? 0 : row.attackSuccessRate().total(),
                             failed ? 0 : row.robustAccuracy().hits(),
                             failed || row.postPurificationAsr() == null ? 0 : row.postPurificationAsr().hits(),
                             failed || row.postPurificationAsr() == null ? 0 : row.postPurificationAsr().total(),
-                            defense.equals("none") ? report.backdoor().trainingSeconds() : row.seconds(),
+                            method.equals("none") ? report.backdoor().trainingSeconds() : row.seconds(),
                             lab.model().id(), device(lab), versions(), machine(), Instant.now().toString(),
                             failed ? row.failure() : "");
                     if (done.add(cell.key())) {
@@ -346,7 +346,7 @@ public final class Benchmark {
 
     private static boolean inGrid(CellResult c, Options o) {
         return o.attacks().contains(c.attack()) && o.rates().contains(c.rate())
-                && (c.defense().equals("none") || o.methods().contains(c.defense()));
+                && (c.method().equals("none") || o.methods().contains(c.method()));
     }
 
     private static String device(LabOptions lab) {

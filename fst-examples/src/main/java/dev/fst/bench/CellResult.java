@@ -4,7 +4,6 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVPrinter;
 import org.apache.commons.csv.CSVRecord;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +14,7 @@ import java.util.Map;
  *
  * @param attack the attack's lab name
  * @param rate the poisoning rate
- * @param defense the defense's name as in the paper's tables, or {@code none}
+ * @param method the method's name as in the paper's tables, or {@code none}
  * @param seed the lab's seed
  * @param cleanHits correctly classified clean test images
  * @param cleanTotal clean test images
@@ -34,7 +33,7 @@ import java.util.Map;
  * @param failure empty when the defense succeeded; else why it failed (for example a NaN loss), in
  *     which case the hit and total counts are 0 and the cell is left out of averages
  */
-public record CellResult(String attack, double rate, String defense, long seed, long cleanHits, long cleanTotal,
+public record CellResult(String attack, double rate, String method, long seed, long cleanHits, long cleanTotal,
         long attackHits, long attackTotal, long robustHits, long postPurificationHits, long postPurificationTotal,
         double seconds, String model, String device, String versions,
         String machine, String finishedAt, String failure) {
@@ -61,7 +60,7 @@ public record CellResult(String attack, double rate, String defense, long seed, 
      * @return attack, rate and defense
      */
     public String key() {
-        return attack + "@" + rate + "/" + defense;
+        return attack + "@" + rate + "/" + method;
     }
 
     /**
@@ -106,7 +105,7 @@ public record CellResult(String attack, double rate, String defense, long seed, 
      * @return the line, without a line break
      */
     public String toCsv() {
-        List<String> fields = List.of(attack, Double.toString(rate), defense, Long.toString(seed),
+        List<String> fields = List.of(attack, Double.toString(rate), method, Long.toString(seed),
                 Long.toString(cleanHits), Long.toString(cleanTotal), Long.toString(attackHits),
                 Long.toString(attackTotal), Long.toString(robustHits), Long.toString(postPurificationHits),
                 Long.toString(postPurificationTotal), Double.toString(seconds), model, device, versions, machine,
@@ -152,7 +151,7 @@ public record CellResult(String attack, double rate, String defense, long seed, 
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("attack", attack);
         m.put("rate", rate);
-        m.put("defense", defense);
+        m.put("defense", method);
         m.put("seed", seed);
         m.put("cleanAccuracy", cleanAccuracy());
         m.put("cleanHits", cleanHits);

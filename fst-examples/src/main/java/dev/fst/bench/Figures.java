@@ -8,7 +8,7 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import dev.fst.AlphaSearch;
 import dev.fst.FeatureShiftTuner;
 import dev.fst.lab.BackdoorLab;
-import dev.fst.lab.Defenses;
+import dev.fst.lab.LabMethods;
 import dev.fst.lab.LabOptions;
 import dev.fst.lab.OptionParsing;
 import picocli.CommandLine.Command;
@@ -41,7 +41,7 @@ import java.util.function.Function;
 
 /**
  * The benchmark's figures on one lab setting (the lab's options choose attack, rate, model and
- * sizes): tuning curves of every weight-tuning defense (clean accuracy and ASR after every epoch,
+ * sizes): tuning curves of every weight-tuning method (clean accuracy and ASR after every epoch,
  * the paper's efficiency figure), FST with and without the projection, alpha sensitivity (0 to 0.5,
  * the paper's algorithm), the automatic alpha of FST's default (held-out clean accuracy of each
  * alpha tried, from its {@link dev.fst.AlphaSearch} record), tuning-set size sensitivity (down to 50 images), and a t-SNE of the penultimate features of clean
@@ -58,7 +58,7 @@ public final class Figures {
     /** The figures this program draws. */
     public static final List<String> NAMES = List.of("curves", "projection", "alpha", "alpha-search", "size", "tsne");
 
-    /** The defenses whose curves are drawn: all that tune weights or masks epoch by epoch. */
+    /** The methods whose curves are drawn: all that tune weights or masks epoch by epoch. */
     static final List<String> CURVE_METHODS = List.of("FT", "LP", "FE-tuning", "FT-init", "FT+SAM", "NGF", "NFT", "FST");
 
     private Figures() {}
@@ -119,7 +119,7 @@ public final class Figures {
                         for (String name : CURVE_METHODS) {
                             // FST's curve is one run: the paper's algorithm, not the default's alpha search
                             methods.put(name, name.equals(FeatureShiftTuner.NAME) ? l -> fst(o, paperAlpha(o), true, l)
-                                    : l -> Defenses.create(name, o, List.of(l)));
+                                    : l -> LabMethods.create(name, o, List.of(l)));
                         }
                         written.addAll(curves(s, dir, "curves", methods));
                     }
@@ -190,7 +190,7 @@ public final class Figures {
     private static List<Path> alphaSearch(Setting s, Path dir) throws IOException {
         PurificationResult result;
         try (Model model = s.freshCopy(); NDManager scope = s.manager().newSubManager()) {
-            result = Defenses.create(FeatureShiftTuner.NAME, s.o()).purify(model, s.tuning().toDataset(scope));
+            result = LabMethods.create(FeatureShiftTuner.NAME, s.o()).purify(model, s.tuning().toDataset(scope));
         }
         Object record = result.details().get("alphaSearch");
         if (!(record instanceof AlphaSearch search)) {
@@ -227,7 +227,7 @@ public final class Figures {
     private static List<EpochMetrics.Point> track(Setting s, Function<TuningListener, Purifier> factory,
             LabeledImages tuning) {
         try (Model model = s.freshCopy(); NDManager scope = s.manager().newSubManager()) {
-            EpochMetrics metrics = new EpochMetrics(model, s.clean(), s.triggered(), s.o().target());
+            EpochMetrics metrics = EpochMetrics.startingFrom(model, s.clean(), s.triggered(), s.o().target());
             factory.apply(metrics).purify(model, tuning.toDataset(scope));
             return metrics.points();
         }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -134,9 +133,9 @@ public final class ResultFiles {
         Set<String> rows = new LinkedHashSet<>();
         Map<String, CellResult> byKey = new LinkedHashMap<>();
         for (CellResult c : cells) {
-            defenses.add(c.defense());
+            defenses.add(c.method());
             rows.add(c.attack() + "@" + c.rate());
-            byKey.put(c.attack() + "@" + c.rate() + "/" + c.defense(), c);
+            byKey.put(c.attack() + "@" + c.rate() + "/" + c.method(), c);
         }
         StringBuilder sb = new StringBuilder("| attack | rate |");
         defenses.forEach(d -> sb.append(' ').append(d).append(" |"));
@@ -156,7 +155,7 @@ public final class ResultFiles {
         for (String stat : List.of("average", "std")) {
             sb.append("| ").append(stat).append(" | |");
             for (String d : defenses) {
-                List<CellResult> column = cells.stream().filter(c -> c.defense().equals(d) && !c.failed()).toList();
+                List<CellResult> column = cells.stream().filter(c -> c.method().equals(d) && !c.failed()).toList();
                 double[] acc = column.stream().mapToDouble(c -> 100 * c.cleanAccuracy()).toArray();
                 double[] asr = column.stream().mapToDouble(c -> 100 * c.attackSuccessRate()).toArray();
                 double a = stat.equals("average") ? mean(acc) : std(acc);

@@ -2,7 +2,6 @@ package dev.fst.cli;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.RandomAccessDataset;
@@ -108,16 +107,16 @@ public final class PurifyCommand implements Callable<Integer> {
         private EpochMetrics metrics;
 
         @Override
-        public void onTuningStart(String method, int epochs, int batchesPerEpoch) {
+        public void onTuningStart(dev.fst.tuning.TuningView run) {
             if (metrics != null) {
-                metrics.onTuningStart(method, epochs, batchesPerEpoch);
+                metrics.onTuningStart(run);
             }
         }
 
         @Override
-        public void onEpochEnd(dev.fst.tuning.EpochRecord record) {
+        public void onEpochEnd(dev.fst.tuning.TuningView run, dev.fst.tuning.EpochRecord record) {
             if (metrics != null) {
-                metrics.onEpochEnd(record);
+                metrics.onEpochEnd(run, record);
             }
         }
     }
@@ -500,7 +499,7 @@ public final class PurifyCommand implements Callable<Integer> {
             stage = "measuring the model before purification";
             Map<String, Object> before = measure(net, evalSet, triggered);
             // the per-epoch chart measures a seeded sample: every epoch of every run costs an evaluation
-            epochForwarder.metrics = new EpochMetrics(net,
+            epochForwarder.metrics = EpochMetrics.startingFrom(net,
                     preprocessing.toDataset(sample(evaluation, EPOCH_SAMPLE), manager),
                     triggeredImages == null ? null
                             : preprocessing.toDataset(sample(triggeredImages, EPOCH_SAMPLE), manager), target);
@@ -605,7 +604,8 @@ public final class PurifyCommand implements Callable<Integer> {
         json.put("output", output.model().toString());
         json.put("method", result.method());
         json.put("spec", method);
-        json.put("configuration", stringify(result.configuration()));
+        json.put("configuration", stringify(result.configuration().asMap()));
+        json.put("tuningData", tuningData(result.data()));
         json.put("details", stringify(result.details()));
         json.put("head", result.headLayers());
         Map<String, Object> pre = new LinkedHashMap<>();
@@ -939,6 +939,15 @@ public final class PurifyCommand implements Callable<Integer> {
                     + " wanet or adaptive-blend");
         }
         return Attacks.create(key, target, null);
+    }
+
+    private static Map<String, Object> tuningData(dev.fst.tuning.TuningData data) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("count", data.count());
+        map.put("imageShape", data.imageShape());
+        map.put("classHistogram", data.classHistogram());
+        map.put("sha256", data.contentHash());
+        return map;
     }
 
     private static Map<String, Object> stringify(Map<String, ?> map) {

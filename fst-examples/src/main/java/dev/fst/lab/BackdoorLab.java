@@ -5,7 +5,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.RandomAccessDataset;
 import com.google.common.base.Stopwatch;
-import dev.fst.FeatureShiftTuner;
 import dev.fst.baselines.FineTuner;
 import dev.fst.eval.Evaluator;
 import dev.fst.eval.RetuningAttack;
@@ -60,20 +59,20 @@ public final class BackdoorLab {
     /**
      * One row of the before/after table.
      *
-     * @param defense the defense's name, {@code none (backdoored)} for the model as trained
+     * @param method the method's name, {@code none (backdoored)} for the model as trained
      * @param cleanAccuracy accuracy on the clean test set
      * @param attackSuccessRate target-class predictions on triggered non-target test images
      * @param seconds tuning wall time (0 for none)
-     * @param failure {@code null} when the defense succeeded; else why it failed (its model was
+     * @param failure {@code null} when the method succeeded; else why it failed (its model was
      *     restored, and the two rates are {@code null})
      */
-    public record Row(String defense, Rate cleanAccuracy, Rate attackSuccessRate, Rate robustAccuracy,
+    public record Row(String method, Rate cleanAccuracy, Rate attackSuccessRate, Rate robustAccuracy,
             Rate postPurificationAsr, double seconds, String failure) {
 
         /**
-         * A row of a defense that succeeded, or of the backdoored model.
+         * A row of a method that succeeded, or of the backdoored model.
          *
-         * @param defense the defense's name
+         * @param method the method's name
          * @param cleanAccuracy accuracy on the clean test set
          * @param attackSuccessRate target-class predictions on triggered non-target test images
          * @param robustAccuracy true-class predictions on the same triggered images
@@ -81,13 +80,13 @@ public final class BackdoorLab {
          *     --retune-check}), or {@code null} when it was not run
          * @param seconds tuning wall time
          */
-        public Row(String defense, Rate cleanAccuracy, Rate attackSuccessRate, Rate robustAccuracy,
+        public Row(String method, Rate cleanAccuracy, Rate attackSuccessRate, Rate robustAccuracy,
                 Rate postPurificationAsr, double seconds) {
-            this(defense, cleanAccuracy, attackSuccessRate, robustAccuracy, postPurificationAsr, seconds, null);
+            this(method, cleanAccuracy, attackSuccessRate, robustAccuracy, postPurificationAsr, seconds, null);
         }
 
         /**
-         * Returns whether the defense failed.
+         * Returns whether the method failed.
          *
          * @return true if it failed
          */
@@ -119,7 +118,7 @@ public final class BackdoorLab {
             Row none = rows.get(0);
             for (Row row : rows) {
                 if (row.failed()) {
-                    sb.append(String.format("| %s | failed: %s | | | | | %.1f s |%n", row.defense(), row.failure(),
+                    sb.append(String.format("| %s | failed: %s | | | | | %.1f s |%n", row.method(), row.failure(),
                             row.seconds()));
                 } else {
                     String der = row == none ? "—" : String.format(java.util.Locale.ROOT, "%.4f",
@@ -127,7 +126,7 @@ public final class BackdoorLab {
                                     none.cleanAccuracy(), row.cleanAccuracy()));
                     String pAsr = row.postPurificationAsr() == null ? "—"
                             : String.format("%.2f%%", row.postPurificationAsr().percent());
-                    sb.append(String.format("| %s | %.2f%% | %.2f%% | %.2f%% | %s | %s | %.1f s |%n", row.defense(),
+                    sb.append(String.format("| %s | %.2f%% | %.2f%% | %.2f%% | %s | %s | %.1f s |%n", row.method(),
                             row.cleanAccuracy().percent(), row.attackSuccessRate().percent(),
                             row.robustAccuracy().percent(), der, pAsr, row.seconds()));
                 }
@@ -240,25 +239,25 @@ public final class BackdoorLab {
                         Evaluator.robustAccuracy(model, triggered, o.target()), null, 0));
             }
             RandomAccessDataset tuning = split.tuning().toDataset(manager);
-            // the retuning attack's pool, made once for every defense and reference row
+            // the retuning attack's pool, made once for every method and reference row
             RandomAccessDataset pool = o.retuneCheck() || o.referenceRows()
                     ? retuningImages(attack, split.training(), manager) : null;
-            for (Purifier defense : defenses(o)) {
-                out.printf("purifying with %s on %d clean images%n", defense.name(), split.tuning().size());
+            for (Purifier purifier : purifiers(o)) {
+                out.printf("purifying with %s on %d clean images%n", purifier.name(), split.tuning().size());
                 try (Model model = store.load(record, data.train().classes(), data.train().channels(), data.train().height(), o.device())) {
                     Stopwatch clock = Stopwatch.createStarted();
                     PurificationResult result;
                     try {
-                        result = defense.purify(model, tuning);
+                        result = purifier.purify(model, tuning);
                     } catch (PurificationException e) {
-                        // one defense's failure (a NaN loss, say) is a result of the comparison, not its end
-                        out.printf("%s failed: %s%n", defense.name(), e.getMessage());
-                        rows.add(new Row(defense.name(), null, null, null, null,
+                        // one method's failure (a NaN loss, say) is a result of the comparison, not its end
+                        out.printf("%s failed: %s%n", purifier.name(), e.getMessage());
+                        rows.add(new Row(purifier.name(), null, null, null, null,
                                 clock.elapsed(TimeUnit.MILLISECONDS) / 1000.0, e.getMessage()));
                         continue;
                     }
                     if (!result.details().isEmpty()) {
-                        out.printf("%s decided: %s%n", defense.name(), result.details());
+                        out.printf("%s decided: %s%n", purifier.name(), result.details());
                     }
                     Rate pAsr = null;
                     if (o.retuneCheck()) {
@@ -267,7 +266,7 @@ public final class BackdoorLab {
                         pAsr = RetuningAttack.builder().seed(o.seed()).build().evaluate(model, tuning,
                                 pool, o.target(), test, triggered).pAsr();
                     }
-                    rows.add(new Row(defense.name(), Evaluator.accuracy(model, test),
+                    rows.add(new Row(purifier.name(), Evaluator.accuracy(model, test),
                             Evaluator.attackSuccessRate(model, triggered, o.target()),
                             Evaluator.robustAccuracy(model, triggered, o.target()), pAsr,
                             result.wallTime().toMillis() / 1000.0));
@@ -336,10 +335,10 @@ public final class BackdoorLab {
         return String.join(", ", parts);
     }
 
-    private static List<Purifier> defenses(LabOptions o) {
+    private static List<Purifier> purifiers(LabOptions o) {
         List<Purifier> list = new ArrayList<>();
         for (String name : o.methods()) {
-            list.add(Defenses.create(name, o));
+            list.add(LabMethods.create(name, o));
         }
         return list;
     }
@@ -371,7 +370,7 @@ public final class BackdoorLab {
                 o.learningRate());
         Model model = o.model().newModel(classes, training.channels(), training.height(), o.seed(), o.device());
         try {
-            PurificationResult run = common(BackdoorTrainer.builder(), o).epochs(o.epochs())
+            dev.fst.tuning.TrainingResult run = common(BackdoorTrainer.builder(), o).epochs(o.epochs())
                     .learningRate(o.learningRate()).augmentation(o.trainingAugmentation()).build().train(model, training);
             Rate clean = Evaluator.accuracy(model, test);
             Rate asr = triggered == null ? new Rate(0, 1) : Evaluator.attackSuccessRate(model, triggered, o.target());

@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
-import com.google.common.base.Preconditions;
 import dev.fst.data.Augmentation;
 import dev.fst.eval.Evaluator;
 import dev.fst.eval.Rate;
@@ -22,7 +21,6 @@ import dev.fst.lab.data.SampleGrid;
 import dev.fst.lab.data.SyntheticCifar;
 import dev.fst.lab.model.Architecture;
 import dev.fst.lab.train.BackdoorTrainer;
-import dev.fst.tuning.PurificationResult;
 import dev.fst.tuning.TuningListener;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -94,7 +92,7 @@ public final class DatasetReport {
                     // softmax regression on raw pixels: no augmentation, a smaller step
                     BackdoorTrainer trainer = "linear".equals(name)
                             ? b.learningRate(0.01).augmentation(Augmentation.none()).build() : lr != null ? b.learningRate(lr).build() : b.build();
-                    PurificationResult run = trainer.train(model, data.train());
+                    dev.fst.tuning.TrainingResult run = trainer.train(model, data.train());
                     Rate accuracy = Evaluator.accuracy(model, data.test().toDataset(manager));
                     Rate trainAccuracy = Evaluator.accuracy(model, data.train().select(
                             java.util.stream.IntStream.range(0, Math.min(train, 10_000)).toArray()).toDataset(manager));

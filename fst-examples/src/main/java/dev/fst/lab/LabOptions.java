@@ -47,13 +47,13 @@ import java.util.Locale;
  *     data 0.02)
  * @param alpha FST's alpha in the paper's scale, or {@code null} (the default) for FST's own
  *     default: alpha chosen on held-out clean data ({@link dev.fst.FeatureShiftTuner#builder()})
- * @param methods the defenses to run, in order (default FT and FST; {@code all} on the command line
- *     runs every one of {@link Defenses#NAMES}; empty: only the backdoored model is measured)
+ * @param methods the methods to run, in order (default FT and FST; {@code all} on the command line
+ *     runs every one of {@link LabMethods#NAMES}; empty: only the backdoored model is measured)
  * @param seed the seed of everything (default 1)
  * @param device the device, or {@code null} for DJL's default (a GPU when present)
  * @param cache the model store folder (default {@code .fst-lab})
  * @param retrain train again even when the store has the model
- * @param retuneCheck whether each defense's model also gets the retuning attack, whose P-ASR the
+ * @param retuneCheck whether each method's model also gets the retuning attack, whose P-ASR the
  *     table reports (default off)
  * @param referenceRows whether the table also has the retuning attack's reference rows: a model
  *     trained without the backdoor, and exact purification (default off)
@@ -155,8 +155,8 @@ public record LabOptions(
         Preconditions.checkArgument(tuneLearningRate > 0, "--tune-lr must be > 0 but was %s", tuneLearningRate);
         Preconditions.checkArgument(alpha == null || alpha >= 0, "--alpha must be >= 0 but was %s", alpha);
         for (String method : methods) {
-            Preconditions.checkArgument(Defenses.NAMES.contains(method), "unknown defense '%s' in --methods; use %s or all",
-                    method, String.join(",", Defenses.NAMES));
+            Preconditions.checkArgument(LabMethods.NAMES.contains(method), "unknown method '%s' in --methods; use %s or all",
+                    method, String.join(",", LabMethods.NAMES));
         }
         methods = List.copyOf(methods);
     }
@@ -260,7 +260,7 @@ public record LabOptions(
         Path cache = Path.of(".fst-lab");
         @Option(names = "--retrain", description = "train even if the store has the model")
         boolean retrain;
-        @Option(names = "--retune-check", description = "after each defense, run the retuning attack (5 triggered"
+        @Option(names = "--retune-check", description = "after each method, run the retuning attack (5 triggered"
                 + " training images in the tuning set, SGD lr 0.01, 5 epochs) and report its P-ASR")
         boolean retuneCheck;
         @Option(names = "--reference-rows", description = "add the retuning attack's reference rows: the model trained"
@@ -296,10 +296,10 @@ public record LabOptions(
             return this;
         }
 
-        @Option(names = "--methods", paramLabel = "LIST", description = "defenses, comma-separated, or all (default"
+        @Option(names = "--methods", paramLabel = "LIST", description = "methods, comma-separated, or all (default"
                 + " FT,FST): FT, LP, FE-tuning, FT-init, FT+SAM, NGF, ANP, I-BAU, NFT, FST, PAM, FST+PAM")
         void methods(String value) {
-            methods = Defenses.parse(value);
+            methods = LabMethods.parse(value);
         }
 
         @Option(names = "--device", paramLabel = "D", description = "cpu | gpu | gpu:N (default: a GPU when present)")
@@ -361,9 +361,9 @@ public record LabOptions(
         }
 
         /**
-         * Sets the defenses.
+         * Sets the methods.
          *
-         * @param names defense names as {@link Defenses#NAMES} spells them
+         * @param names method names as {@link LabMethods#NAMES} spells them
          * @return this
          */
         public Settings methods(List<String> names) {

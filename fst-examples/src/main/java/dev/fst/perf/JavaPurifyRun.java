@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
  * The Java side of the speed comparison, run in its own JVM by {@link SpeedBenchmark}: reads a
@@ -32,8 +31,8 @@ import java.util.stream.Collectors;
  * (a lab architecture, default {@code small-cnn}), {@code --epochs N} (10), {@code --batch-size N}
  * (128), {@code --lr X} (0.01), {@code --alpha X} (0.2), {@code --augment crop-flip|none}
  * ({@code crop-flip}), {@code --seed N} (1), {@code --device cpu|gpu} (DJL's default), and for
- * ablations {@code --channels-last true|false} and {@code --allocator-tuning true|false} (the
- * library's defaults, {@code true} and {@code false}), and {@code --profile FILE} to write libtorch's
+ * ablations {@code --channels-last true|false} (the library's default, {@code true}), and
+ * {@code --profile FILE} to write libtorch's
  * operator trace of the purification (Chrome trace JSON; read it with {@link TraceSummary}).
  */
 public final class JavaPurifyRun {
@@ -63,8 +62,6 @@ public final class JavaPurifyRun {
         String device;
         @Option(names = "--channels-last", paramLabel = "BOOL", arity = "1", description = "default true")
         boolean channelsLast = true;
-        @Option(names = "--allocator-tuning", paramLabel = "BOOL", arity = "1", description = "default false")
-        boolean allocatorTuning;
         @Option(names = "--profile", paramLabel = "FILE", description = "write a libtorch profiler trace")
         Path profile;
     }
@@ -87,7 +84,6 @@ public final class JavaPurifyRun {
         long seed = a.seed;
         Device device = a.device == null ? null : Device.fromName(a.device);
         boolean channelsLast = a.channelsLast;
-        boolean allocatorTuning = a.allocatorTuning;
         Path profile = a.profile;
         if (data == null) {
             throw new IllegalArgumentException("--data FILE (a CIFAR-10 binary file) is required");
@@ -103,8 +99,7 @@ public final class JavaPurifyRun {
             RandomAccessDataset dataset = images.toDataset(dataManager);
             FeatureShiftTuner tuner = FeatureShiftTuner.paperBuilder()
                     .alpha(alpha).epochs(epochs).batchSize(batchSize).learningRate(lr)
-                    .augmentation(augmentation).seed(seed).channelsLast(channelsLast)
-                    .allocatorTuning(allocatorTuning).build();
+                    .augmentation(augmentation).seed(seed).channelsLast(channelsLast).build();
             if (profile != null) {
                 EngineAdapter.startProfiler();
             }
@@ -120,10 +115,9 @@ public final class JavaPurifyRun {
 
     private static String json(String model, int images, int epochs, double seconds, PurificationResult result) {
         Engine engine = Engine.getEngine("PyTorch");
-        String runtime = String.format(Locale.ROOT, "%s, %d intra-op / %d inter-op threads, device %s, channelsLast %s,"
-                + " allocatorTuning %s", dev.fst.internal.Environment.versions(engine), EngineAdapter.intraOpThreads(),
-                EngineAdapter.interOpThreads(), result.device(), result.configuration().get("channelsLast"),
-                result.configuration().get("allocatorTuning"));
+        String runtime = String.format(Locale.ROOT, "%s, %d intra-op / %d inter-op threads, device %s, channelsLast %s",
+                dev.fst.internal.Environment.versions(engine), EngineAdapter.intraOpThreads(),
+                EngineAdapter.interOpThreads(), result.device(), result.configuration().shared().channelsLast());
         java.util.Map<String, Object> json = new java.util.LinkedHashMap<>();
         json.put("side", "java");
         json.put("model", model);

@@ -5,6 +5,7 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import dev.fst.eval.Evaluator;
 import dev.fst.tuning.EpochRecord;
 import dev.fst.tuning.TuningListener;
+import dev.fst.tuning.TuningView;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,46 +26,51 @@ public final class EpochMetrics implements TuningListener {
      */
     public record Point(int epoch, double cleanAccuracy, double attackSuccessRate) {}
 
-    private final Model model;
     private final RandomAccessDataset clean;
     private final RandomAccessDataset triggered;
     private final int target;
     private final Point start;
     private final List<List<Point>> runs = new ArrayList<>();
 
-    /**
-     * Creates the listener for one run on {@code model} and measures the model as it is now (epoch
-     * 0).
-     *
-     * @param model the model being tuned
-     * @param clean the clean test set
-     * @param triggered the triggered non-target test set, or {@code null} to measure clean accuracy only
-     * @param target the attack's target class
-     */
-    public EpochMetrics(Model model, RandomAccessDataset clean, RandomAccessDataset triggered, int target) {
-        this.model = model;
+    private EpochMetrics(RandomAccessDataset clean, RandomAccessDataset triggered, int target, Point start) {
         this.clean = clean;
         this.triggered = triggered;
         this.target = target;
-        this.start = measure(0);
+        this.start = start;
+    }
+
+    /**
+     * Measures {@code model} as it is now (epoch 0, before any tuning) and returns the listener
+     * that measures the model of each run after every epoch, through the run's {@link TuningView}.
+     *
+     * @param model the model about to be tuned
+     * @param clean the clean test set
+     * @param triggered the triggered non-target test set, or {@code null} to measure clean accuracy only
+     * @param target the attack's target class
+     * @return the listener
+     */
+    public static EpochMetrics startingFrom(Model model, RandomAccessDataset clean, RandomAccessDataset triggered,
+            int target) {
+        return new EpochMetrics(clean, triggered, target, measure(model, clean, triggered, target, 0));
     }
 
     @Override
-    public void onTuningStart(String method, int epochs, int batchesPerEpoch) {
-        List<Point> run = new ArrayList<>();
-        run.add(start);
-        runs.add(run);
+    public void onTuningStart(TuningView run) {
+        List<Point> points = new ArrayList<>();
+        points.add(start);
+        runs.add(points);
     }
 
     @Override
-    public void onEpochEnd(EpochRecord record) {
+    public void onEpochEnd(TuningView run, EpochRecord record) {
         if (runs.isEmpty()) {
-            onTuningStart("", 0, 0);
+            onTuningStart(run);
         }
-        runs.get(runs.size() - 1).add(measure(record.epoch()));
+        runs.get(runs.size() - 1).add(measure(run.model(), clean, triggered, target, record.epoch()));
     }
 
-    private Point measure(int epoch) {
+    private static Point measure(Model model, RandomAccessDataset clean, RandomAccessDataset triggered, int target,
+            int epoch) {
         return new Point(epoch, Evaluator.accuracy(model, clean).value(),
                 triggered == null ? Double.NaN : Evaluator.attackSuccessRate(model, triggered, target).value());
     }

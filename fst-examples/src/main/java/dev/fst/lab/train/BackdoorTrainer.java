@@ -3,11 +3,10 @@ package dev.fst.lab.train;
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
 import dev.fst.lab.data.LabeledImages;
-import dev.fst.tuning.PurificationResult;
+import dev.fst.tuning.ModelTraining;
+import dev.fst.tuning.TrainingResult;
 import dev.fst.tuning.TunerBuilder;
 import dev.fst.tuning.TuningConfig;
-import dev.fst.tuning.TuningLoop;
-import dev.fst.tuning.TuningMethod;
 import java.util.Objects;
 
 /**
@@ -57,12 +56,11 @@ public final class BackdoorTrainer {
      * @throws dev.fst.tuning.PurificationException if training failed (for example a NaN loss);
      *     the model is restored to its state before training
      */
-    public PurificationResult train(Model model, LabeledImages images) {
+    public TrainingResult train(Model model, LabeledImages images) {
         Objects.requireNonNull(model, "model must not be null");
         Objects.requireNonNull(images, "images must not be null");
         try (NDManager data = NDManager.newBaseManager(model.getNDManager().getDevice(), "PyTorch")) {
-            return TuningLoop.run("training", config.toMap(), model, images.toDataset(data), config,
-                    new TuningMethod() {});
+            return ModelTraining.train(model, images.toDataset(data), config);
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.fst.tuning;
+package dev.fst.internal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -7,7 +7,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import dev.fst.internal.EngineAdapter;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -32,7 +31,7 @@ import java.util.Map;
  * <p>Assumes, as DJL's own blocks do, that a block keeps no reference to its outputs after
  * returning them.
  */
-final class ReleasingForward {
+public final class ReleasingForward {
 
     private ReleasingForward() {}
 
@@ -40,7 +39,7 @@ final class ReleasingForward {
      * Runs {@code block} in a scope of its own: its outputs end in the manager of the first input,
      * the inputs stay where they were, and everything else the pass created is released.
      */
-    static NDList run(Block block, ParameterStore store, NDList inputs, boolean training) {
+    public static NDList run(Block block, ParameterStore store, NDList inputs, boolean training) {
         if (inputs.isEmpty()) {
             return EngineAdapter.forward(block, store, inputs, training);
         }

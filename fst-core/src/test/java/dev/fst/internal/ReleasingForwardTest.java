@@ -1,4 +1,4 @@
-package dev.fst.tuning;
+package dev.fst.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

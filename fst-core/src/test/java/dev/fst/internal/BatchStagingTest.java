@@ -1,4 +1,4 @@
-package dev.fst.data;
+package dev.fst.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.fst.data.Augmentation;
 import dev.fst.testing.SyntheticImages;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;

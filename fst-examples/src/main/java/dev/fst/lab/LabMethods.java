@@ -21,19 +21,19 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The defenses the lab can run, by the names of the FST paper's tables, each configured from the
+ * The methods the lab can run, by the names of the FST paper's tables, each configured from the
  * lab's options: every method runs with the lab's seed and device; the weight-tuning methods (FT,
  * LP, FE-tuning, FT-init, FT+SAM, NGF, FST, PAM, FST+PAM) run {@code --tune-epochs} epochs at {@code --tune-lr},
  * except LP at ten times that rate (the paper tunes LP with larger rates than FT); FST uses {@code
  * --alpha} when given, else its default (alpha chosen on held-out clean data). ANP, NFT and I-BAU
  * optimise other quantities (masks, or weights with Adam against a perturbation) on schedules of
- * their own, so they keep their own default epochs and rates. Every defense is built through the
+ * their own, so they keep their own default epochs and rates. Every method is built through the
  * registry of methods ({@link Methods}) from the spec {@link #spec} returns.
  */
-public final class Defenses {
+public final class LabMethods {
 
     /**
-     * Every defense: the paper's Table 2 (FST last), then the follow-up's PAM and FST with PAM's
+     * Every method: the paper's Table 2 (FST last), then the follow-up's PAM and FST with PAM's
      * step (Min et al., NeurIPS 2024).
      */
     public static final List<String> NAMES = List.of(
@@ -42,11 +42,11 @@ public final class Defenses {
             ImplicitBackdoorUnlearner.NAME, NeuralMaskFineTuner.NAME, FeatureShiftTuner.NAME,
             PathAwareMinimizer.NAME, FstPamTuner.NAME);
 
-    private Defenses() {}
+    private LabMethods() {}
 
     /**
      * Parses a comma-separated list of names (any case), {@code all}, or an empty string (no
-     * defense: only the backdoored model is measured).
+     * method: only the backdoored model is measured).
      *
      * @param list the option's value
      * @return the names as spelled in {@link #NAMES}, unknown names kept for the validation message
@@ -68,7 +68,7 @@ public final class Defenses {
     }
 
     /**
-     * Creates a defense configured from the lab's options.
+     * Creates a method configured from the lab's options.
      *
      * @param name one of {@link #NAMES}
      * @param o the lab's options
@@ -80,7 +80,7 @@ public final class Defenses {
     }
 
     /**
-     * Creates a defense configured from the lab's options, with extra progress listeners (for
+     * Creates a method configured from the lab's options, with extra progress listeners (for
      * example per-epoch measurements).
      *
      * @param name one of {@link #NAMES}
@@ -92,7 +92,7 @@ public final class Defenses {
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static Purifier create(String name, LabOptions o, List<TuningListener> listeners) {
         if (!NAMES.contains(name)) {
-            throw new IllegalArgumentException("unknown defense '" + name + "'; use one of " + NAMES);
+            throw new IllegalArgumentException("unknown method '" + name + "'; use one of " + NAMES);
         }
         return Methods.parse(spec(name, o), builder -> {
             BackdoorLab.common((TunerBuilder) builder, o);
@@ -101,7 +101,7 @@ public final class Defenses {
     }
 
     /**
-     * Returns the registry spec of a defense under the lab's options (see the class description).
+     * Returns the registry spec of a method under the lab's options (see the class description).
      *
      * @param name one of {@link #NAMES}
      * @param o the lab's options

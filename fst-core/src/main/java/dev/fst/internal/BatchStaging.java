@@ -1,4 +1,4 @@
-package dev.fst.data;
+package dev.fst.internal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,4 +1,4 @@
-package dev.fst.data;
+package dev.fst.internal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -11,6 +11,9 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.SequenceSampler;
 import ai.djl.translate.TranslateException;
 import com.google.common.base.Preconditions;
+import com.google.common.hash.Hasher;
+import com.google.common.hash.Hashing;
+import dev.fst.data.Augmentation;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Random;
@@ -282,5 +285,40 @@ public final class ImageSet {
             order[i] = i;
         }
         return order;
+    }
+
+    /**
+     * Returns how many images each class has.
+     *
+     * @param classes the number of classes, {@code >} every label
+     * @return counts indexed by class
+     */
+    public int[] classHistogram(int classes) {
+        int[] counts = new int[classes];
+        for (int label : labels) {
+            counts[label]++;
+        }
+        return counts;
+    }
+
+    /**
+     * Returns the SHA-256 of the images' shape, pixel values (float32, little-endian, in (C, H, W)
+     * order) and labels, in index order, as 64 hex digits: equal for the same images and labels
+     * in the same order, whatever dataset class delivered them.
+     *
+     * @return the hash
+     */
+    @SuppressWarnings("UnstableApiUsage")
+    public String contentHash() {
+        Hasher hasher = Hashing.sha256().newHasher();
+        hasher.putInt(labels.length).putInt(channels).putInt(height).putInt(width);
+        int values = labels.length * channels * height * width;
+        for (int i = 0; i < values; i++) {
+            hasher.putFloat(pixels[i]);
+        }
+        for (int label : labels) {
+            hasher.putInt(label);
+        }
+        return hasher.hash().toString();
     }
 }
