@@ -58,7 +58,9 @@ import java.util.Random;
  * portion} 0.01; shared options as {@link TuningConfig} except 5 epochs (= BackdoorBench's 5
  * rounds), learning rate 1e-4, the optimizer ({@link AmsgradAdam#factory()}, which ignores {@code
  * momentum}) and a {@link LearningRateSchedule#constant() constant} schedule. The perturbation
- * search of a round runs at the start of its epoch ({@link TuningMethod#startEpoch}). Every step costs one forward and backward pass on
+ * search of a round runs at the start of its epoch ({@link TuningMethod#startEpoch}). Before its first
+ * step a run takes one throwaway Hessian-vector product: the first such product of a process was
+ * intermittently wrong (docs/baselines.md, I-BAU, "Observed instability"). Every step costs one forward and backward pass on
  * the batch, one forward pass and a double differentiation on {@code x0} with {@code
  * fixedPointIterations} products taken from it, and each round one extra pass over the data.
  * Instances are immutable and thread-safe.
@@ -231,6 +233,7 @@ public final class ImplicitBackdoorUnlearner extends AbstractPurifier {
             if (firstImages == null) {
                 firstImages = keep(batch.images(), context);
                 firstLabels = keep(batch.labels(), context);
+                warmUpCurvature(scope);
             }
             NDArray rowMask = rowMask(batch.size(), context.random(), scope);
             UnlearningLosses.Outer outer =
@@ -262,6 +265,19 @@ public final class ImplicitBackdoorUnlearner extends AbstractPurifier {
             context.putDetail(
                     "meanFixedPointIterations", steps == 0 ? 0.0 : (double) iterationsRun / steps);
             context.putDetail("innerBatchSize", firstImages.getShape().get(0));
+        }
+
+        /**
+         * Takes one Hessian-vector product and discards it. The first double differentiation of a
+         * process gave a wrong product in 7 of 20 runs of the lab's smoke test and the later ones
+         * never did; the real products start from the second.
+         */
+        private void warmUpCurvature(NDManager scope) {
+            try (NDManager warmUp = scope.newSubManager();
+                    UnlearningLosses.InnerCurvature curvature =
+                            losses.curvature(firstImages, firstLabels, delta, warmUp)) {
+                curvature.times(warmUp.ones(delta.getShape(), delta.getDataType()), true, warmUp);
+            }
         }
 
         private NDArray rowMask(int size, Random random, NDManager scope) {

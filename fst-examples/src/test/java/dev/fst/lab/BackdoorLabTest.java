@@ -45,12 +45,6 @@ class BackdoorLabTest {
         for (int i = 0; i < LabMethods.NAMES.size(); i++) {
             BackdoorLab.Row row = report.rows().get(i + 1);
             assertEquals(LabMethods.NAMES.get(i), row.method());
-            if (row.failed() && row.method().equals("I-BAU")) {
-                // I-BAU's known, unexplained divergence (docs/baselines.md, "Observed instability"):
-                // it must be reported as a failed row with the model restored, and the lab go on
-                assertTrue(row.failure().contains("NaN") && row.failure().contains("restored"), row.failure());
-                continue;
-            }
             assertEquals(200, row.cleanAccuracy().total(), "clean accuracy over the whole test set");
             assertTrue(row.attackSuccessRate().total() > 150, "ASR over the triggered non-target test images");
             assertTrue(row.seconds() > 0);
