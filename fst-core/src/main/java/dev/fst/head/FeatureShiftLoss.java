@@ -39,15 +39,6 @@ public final class FeatureShiftLoss implements TuningLoss {
         return alpha == 0 ? base : new FeatureShiftLoss(base, alpha, normalized);
     }
 
-    /**
-     * Returns the penalty's weight.
-     *
-     * @return alpha
-     */
-    public double alpha() {
-        return alpha;
-    }
-
     /** Not bound to a run: the loop always calls {@link #forRun} first. */
     @Override
     public NDArray evaluate(NDArray logits, NDArray labels, NDManager batch) {

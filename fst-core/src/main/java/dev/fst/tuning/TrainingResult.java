@@ -31,13 +31,4 @@ public record TrainingResult(
         epochs = ImmutableList.copyOf(epochs);
         environment = ImmutableMap.copyOf(environment);
     }
-
-    /**
-     * Returns the last epoch's record.
-     *
-     * @return the record
-     */
-    public EpochRecord lastEpoch() {
-        return epochs.get(epochs.size() - 1);
-    }
 }
